@@ -1,0 +1,159 @@
+//! The command line: clap types, converted to [`Settings`](crate::settings) at the boundary.
+
+use crate::commands;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::report::Format;
+use crate::rules::{Options, Severity};
+use crate::settings::{CheckSettings, Command};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Offline linter for Microsoft Entra ID / Microsoft 365 tenant snapshots.
+#[derive(Parser)]
+#[command(name = "tenantlint", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Lint one or more tenant snapshots.
+    Check(CheckArgs),
+    /// List every rule.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (LIC001) or name (missing-usage-location).
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Snapshot: a .json or .json.gz file, a directory of Graph responses, or - for stdin.
+    #[arg(required = true, value_name = "SNAPSHOT")]
+    snapshots: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE (written whole, or not at all) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding has this severity or higher.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
+    fail_on: FailOnArg,
+    /// Only these rules: codes, names or code prefixes (LIC, SSPR002, duplicate-upn).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+    /// Skip these rules: codes, names or code prefixes.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// The time to judge dates against (RFC 3339); default: the snapshot's exportedAt, else now.
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+    /// Set a rule option, e.g. --option stale-invitation-days=45 (see `tenantlint explain`).
+    #[arg(long = "option", value_name = "NAME=VALUE")]
+    options: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// No progress output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn settings(cli: Cli) -> Result<Command, Error> {
+    Ok(match cli.command {
+        Cmd::Rules { format } => Command::Rules {
+            json: matches!(format, ListFormat::Json),
+        },
+        Cmd::Explain { rule } => Command::Explain { query: rule },
+        Cmd::Check(a) => {
+            let rules = crate::engine::select(&a.select, &a.ignore).map_err(Error::Usage)?;
+            let now = a
+                .now
+                .map(|s| {
+                    crate::snapshot::wire::parse_timestamp(&s).ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--now `{s}` is not an RFC 3339 timestamp (e.g. 2026-11-20T08:00:00Z)"
+                        ))
+                    })
+                })
+                .transpose()?;
+            let mut options = Options::default();
+            for o in &a.options {
+                options.set(o).map_err(Error::Usage)?;
+            }
+            if a.threads == Some(0) {
+                return Err(Error::Usage("--threads must be at least 1".into()));
+            }
+            Command::Check(CheckSettings {
+                snapshots: a.snapshots,
+                format: match a.format {
+                    FormatArg::Text => Format::Text,
+                    FormatArg::Json => Format::Json,
+                },
+                output: a.output,
+                fail_on: match a.fail_on {
+                    FailOnArg::Error => Some(Severity::Error),
+                    FailOnArg::Warning => Some(Severity::Warning),
+                    FailOnArg::Info => Some(Severity::Info),
+                    FailOnArg::Never => None,
+                },
+                rules,
+                now,
+                options,
+                threads: a.threads,
+                quiet: a.quiet,
+            })
+        }
+    })
+}
+
+/// Parses the command line, runs the command, and reports errors on stderr.
+pub fn main() -> Exit {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Clean
+            };
+        }
+    };
+    match settings(cli).and_then(|s| commands::run(&s)) {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::Error
+        }
+    }
+}

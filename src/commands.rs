@@ -1,0 +1,129 @@
+//! The commands, given settings.
+
+use crate::engine;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::report::{self, NowSource, Report};
+use crate::rules::{self, options};
+use crate::settings::{CheckSettings, Command};
+use crate::snapshot;
+use std::io::{self, IsTerminal, Write};
+
+pub fn run(cmd: &Command) -> Result<Exit, Error> {
+    match cmd {
+        Command::Check(s) => check(s),
+        Command::Rules { json } => stdout(|w| report::rules::write(w, *json)),
+        Command::Explain { query } => explain(query),
+    }
+}
+
+/// Writes to standard output; a closed pipe (`tenantlint … | head`) is not an error.
+fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Exit, Error> {
+    let mut w = io::BufWriter::new(io::stdout().lock());
+    match f(&mut w).and_then(|()| w.flush()) {
+        Ok(()) => Ok(Exit::Clean),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Clean),
+        Err(e) => Err(Error::Output {
+            path: "<stdout>".into(),
+            source: e,
+        }),
+    }
+}
+
+fn explain(query: &str) -> Result<Exit, Error> {
+    let Some(rule) = rules::find(query) else {
+        let mut msg = format!("no rule `{query}`");
+        if let Some(s) = report::rules::closest(query) {
+            msg.push_str(&format!("; did you mean `{s}`?"));
+        }
+        return Err(Error::Usage(msg));
+    };
+    let m = rule.meta();
+    stdout(|w| {
+        writeln!(w, "{}", m.doc.trim_end())?;
+        if !m.options.is_empty() {
+            writeln!(w, "\n## Option values")?;
+            for name in m.options {
+                if let Some(o) = options::meta(name) {
+                    writeln!(w, "- `{}` (default {}): {}", o.name, o.default, o.doc)?;
+                }
+            }
+        }
+        writeln!(
+            w,
+            "\nDefault severity: {} (category {}).",
+            m.default_severity().as_str(),
+            m.category.as_str()
+        )
+    })
+}
+
+fn check(s: &CheckSettings) -> Result<Exit, Error> {
+    if let Some(n) = s.threads {
+        // Fails only when the pool was already built (tests calling twice): keep that one.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let mut loaded = Vec::with_capacity(s.snapshots.len());
+    for spec in &s.snapshots {
+        let tenant = snapshot::load(spec)?;
+        let (now, now_source) = match (s.now, &tenant.info.exported_at) {
+            (Some(n), _) => (n, NowSource::Option),
+            (None, Some((_, t))) => (*t, NowSource::ExportedAt),
+            (None, None) => (jiff::Timestamp::now().as_second(), NowSource::Clock),
+        };
+        let result = engine::run(&tenant, now, &s.options, &s.rules);
+        loaded.push((spec, tenant, now, now_source, result));
+    }
+    let reports: Vec<Report> = loaded
+        .iter()
+        .map(|(spec, tenant, now, now_source, result)| Report {
+            source: spec,
+            tenant,
+            now: *now,
+            now_source: *now_source,
+            result,
+        })
+        .collect();
+    let worst = reports
+        .iter()
+        .flat_map(|r| r.result.findings.iter().map(|f| f.severity))
+        .max();
+    let exit = match (worst, s.fail_on) {
+        (Some(w), Some(threshold)) if w >= threshold => Exit::Findings,
+        _ => Exit::Clean,
+    };
+    match &s.output {
+        Some(path) => {
+            write_atomically(path, |w| report::write(s.format, &reports, w, false))?;
+            Ok(exit)
+        }
+        None => {
+            let color = io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
+        }
+    }
+}
+
+/// Writes `path` whole or not at all: into a temporary file beside it, renamed at the end.
+fn write_atomically(
+    path: &std::path::Path,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    let err = |source: io::Error| Error::Output {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    let mut w = io::BufWriter::new(tmp);
+    f(&mut w).and_then(|()| w.flush()).map_err(err)?;
+    let tmp = w.into_inner().map_err(|e| err(e.into_error()))?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

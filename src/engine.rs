@@ -1,0 +1,99 @@
+//! Runs the selected rules in parallel over one tenant and sorts the findings.
+
+use crate::model::Tenant;
+use crate::rules::{Context, Finding, Options, Rule, RuleMeta, registry};
+use rayon::prelude::*;
+
+/// The result of running rules over one tenant.
+pub struct RunResult {
+    pub findings: Vec<Finding>,
+    /// Rules that did not run, with the reason, in code order.
+    pub skipped: Vec<(&'static RuleMeta, String)>,
+    /// How many rules ran.
+    pub rules_run: usize,
+}
+
+/// Runs `rules` in parallel. Findings come out sorted by rule code, object type, object id,
+/// message (then the remaining fields), whatever the thread count or input order.
+pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn Rule]) -> RunResult {
+    let cx = Context {
+        tenant,
+        now,
+        options,
+    };
+    let outcomes: Vec<_> = rules
+        .par_iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            let outcome = r.check(&cx, &mut out);
+            (r.meta(), outcome, out)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut skipped = Vec::new();
+    let mut rules_run = 0;
+    for (meta, outcome, out) in outcomes {
+        match outcome {
+            Ok(()) => {
+                rules_run += 1;
+                findings.extend(out);
+            }
+            Err(skip) => skipped.push((meta, skip.0)),
+        }
+    }
+    findings.par_sort_unstable_by(|a, b| {
+        (
+            a.rule.code,
+            a.object.kind,
+            &a.object.id,
+            &a.message,
+            &a.key,
+            a.severity,
+            &a.related,
+            &a.object.name,
+        )
+            .cmp(&(
+                b.rule.code,
+                b.object.kind,
+                &b.object.id,
+                &b.message,
+                &b.key,
+                b.severity,
+                &b.related,
+                &b.object.name,
+            ))
+    });
+    skipped.sort_by_key(|(m, _)| m.code);
+    RunResult {
+        findings,
+        skipped,
+        rules_run,
+    }
+}
+
+/// Whether selector `s` (a code, a name or a code prefix such as `LIC`) picks the rule.
+fn matches(meta: &RuleMeta, s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && (meta.name.eq_ignore_ascii_case(s)
+            || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
+}
+
+/// The rules chosen by `--select` (all when empty) minus `--ignore`. A selector that matches
+/// no rule is an error, so that a typo does not silently lint nothing.
+pub fn select(select: &[String], ignore: &[String]) -> Result<Vec<&'static dyn Rule>, String> {
+    let all = registry();
+    for s in select.iter().chain(ignore) {
+        if !all.iter().any(|r| matches(r.meta(), s)) {
+            return Err(format!(
+                "`{s}` matches no rule code, name or code prefix (see `tenantlint rules`)"
+            ));
+        }
+    }
+    Ok(all
+        .iter()
+        .copied()
+        .filter(|r| select.is_empty() || select.iter().any(|s| matches(r.meta(), s)))
+        .filter(|r| !ignore.iter().any(|s| matches(r.meta(), s)))
+        .collect())
+}

@@ -1,0 +1,91 @@
+//! Object and SKU identifiers: GUIDs kept as one `u128`, parsed case-insensitively.
+
+use std::fmt;
+
+/// A GUID such as an object id, `skuId` or `servicePlanId`.
+///
+/// Parsing trims surrounding whitespace (including U+00A0, which Microsoft's licensing table
+/// carries) and ignores case, so `0118A350-…` and `0118a350-…` are the same id. It prints in the
+/// canonical lower-case hyphenated form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Guid(pub u128);
+
+impl Guid {
+    pub fn parse(s: &str) -> Option<Guid> {
+        let s = s.trim_matches(char::is_whitespace);
+        let s = s
+            .strip_prefix('{')
+            .and_then(|x| x.strip_suffix('}'))
+            .unwrap_or(s);
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut v: u128 = 0;
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return None,
+            };
+            v = (v << 4) | u128::from(d);
+        }
+        Some(Guid(v))
+    }
+}
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        write!(
+            f,
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (v >> 96) as u32,
+            (v >> 80) as u16,
+            (v >> 64) as u16,
+            (v >> 48) as u16,
+            v & 0xffff_ffff_ffff
+        )
+    }
+}
+
+impl fmt::Debug for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_canonically() {
+        let g = Guid::parse(" 0118A350-71FC-4EC3-8F0C-6A1CB8867561\u{a0}").unwrap();
+        assert_eq!(g.to_string(), "0118a350-71fc-4ec3-8f0c-6a1cb8867561");
+        assert_eq!(
+            Guid::parse("{0118a350-71fc-4ec3-8f0c-6a1cb8867561}"),
+            Some(g)
+        );
+    }
+
+    #[test]
+    fn rejects_non_guids() {
+        for s in [
+            "",
+            "abc",
+            "0118a350-71fc-4ec3-8f0c-6a1cb886756",
+            "0118a350x71fc-4ec3-8f0c-6a1cb8867561",
+            "0118a350-71fc-4ec3-8f0c-6a1cb886756g",
+        ] {
+            assert_eq!(Guid::parse(s), None, "{s}");
+        }
+    }
+}

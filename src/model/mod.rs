@@ -1,0 +1,705 @@
+//! The indexed tenant that rules read: built once, immutable, shared by every rule.
+//!
+//! It keeps only what rules read, in compact form: ids as [`Guid`]s, strings as eight-byte
+//! [`StrRef`] spans into the input, flags as bits, proxy addresses with a pre-computed
+//! case-folded hash. It knows nothing of JSON or of rules.
+
+mod guid;
+mod strs;
+
+pub use guid::Guid;
+pub use strs::{Buf, StrRef, StrSink, Strs};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::{Hash, Hasher};
+
+/// Unix seconds (UTC).
+pub type Seconds = i64;
+
+/// What a finding points at (`object.type` in the report).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum ObjKind {
+    User,
+    Group,
+    Contact,
+    SubscribedSku,
+    Domain,
+    Application,
+    ServicePrincipal,
+    Policy,
+    Tenant,
+}
+
+impl ObjKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjKind::User => "user",
+            ObjKind::Group => "group",
+            ObjKind::Contact => "contact",
+            ObjKind::SubscribedSku => "subscribedSku",
+            ObjKind::Domain => "domain",
+            ObjKind::Application => "application",
+            ObjKind::ServicePrincipal => "servicePrincipal",
+            ObjKind::Policy => "policy",
+            ObjKind::Tenant => "tenant",
+        }
+    }
+}
+
+/// The collections of a snapshot, in report order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CollectionKind {
+    Users,
+    Groups,
+    Contacts,
+    SubscribedSkus,
+    Domains,
+    DirectoryRoles,
+    RoleAssignments,
+    Applications,
+    ServicePrincipals,
+    UserRegistrationDetails,
+}
+
+impl CollectionKind {
+    pub const ALL: [CollectionKind; 10] = [
+        CollectionKind::Users,
+        CollectionKind::Groups,
+        CollectionKind::Contacts,
+        CollectionKind::SubscribedSkus,
+        CollectionKind::Domains,
+        CollectionKind::DirectoryRoles,
+        CollectionKind::RoleAssignments,
+        CollectionKind::Applications,
+        CollectionKind::ServicePrincipals,
+        CollectionKind::UserRegistrationDetails,
+    ];
+
+    /// The snapshot key (and directory file name) of the collection.
+    pub fn key(self) -> &'static str {
+        match self {
+            CollectionKind::Users => "users",
+            CollectionKind::Groups => "groups",
+            CollectionKind::Contacts => "contacts",
+            CollectionKind::SubscribedSkus => "subscribedSkus",
+            CollectionKind::Domains => "domains",
+            CollectionKind::DirectoryRoles => "directoryRoles",
+            CollectionKind::RoleAssignments => "roleAssignments",
+            CollectionKind::Applications => "applications",
+            CollectionKind::ServicePrincipals => "servicePrincipals",
+            CollectionKind::UserRegistrationDetails => "userRegistrationDetails",
+        }
+    }
+}
+
+/// A set of property bits: which optional properties at least one object carried.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Props(pub u32);
+
+impl Props {
+    pub fn has(self, p: u32) -> bool {
+        self.0 & p != 0
+    }
+}
+
+/// One collection of the snapshot. `present` is false when the snapshot lacks the key
+/// entirely; `props` records which optional properties any object carried (a property that no
+/// object carries was not exported, which rules treat differently from an empty value).
+pub struct Collection<T> {
+    pub present: bool,
+    pub items: Vec<T>,
+    pub props: Props,
+}
+
+impl<T> Default for Collection<T> {
+    fn default() -> Self {
+        Collection {
+            present: false,
+            items: Vec::new(),
+            props: Props::default(),
+        }
+    }
+}
+
+impl<T> Collection<T> {
+    pub fn has(&self, prop: u32) -> bool {
+        self.present && self.props.has(prop)
+    }
+}
+
+/// Property bits of [`User`] (see [`Collection::props`]).
+pub mod user_props {
+    pub const UPN: u32 = 1 << 0;
+    pub const MAIL: u32 = 1 << 1;
+    pub const PROXY_ADDRESSES: u32 = 1 << 2;
+    pub const USAGE_LOCATION: u32 = 1 << 3;
+    pub const ACCOUNT_ENABLED: u32 = 1 << 4;
+    pub const ON_PREMISES_SYNC_ENABLED: u32 = 1 << 5;
+    pub const USER_TYPE: u32 = 1 << 6;
+    pub const EXTERNAL_USER_STATE: u32 = 1 << 7;
+    pub const ASSIGNED_LICENSES: u32 = 1 << 8;
+    pub const LICENSE_ASSIGNMENT_STATES: u32 = 1 << 9;
+    pub const MOBILE_PHONE: u32 = 1 << 10;
+    pub const BUSINESS_PHONES: u32 = 1 << 11;
+    pub const CREATED: u32 = 1 << 12;
+    pub const EXTERNAL_USER_STATE_CHANGE: u32 = 1 << 13;
+}
+
+/// Property bits of [`Group`].
+pub mod group_props {
+    pub const MAIL: u32 = 1 << 1;
+    pub const PROXY_ADDRESSES: u32 = 1 << 2;
+    pub const ON_PREMISES_SYNC_ENABLED: u32 = 1 << 5;
+    pub const MEMBERS: u32 = 1 << 14;
+    pub const IS_ASSIGNABLE_TO_ROLE: u32 = 1 << 15;
+}
+
+/// Property bits of [`Contact`].
+pub mod contact_props {
+    pub const MAIL: u32 = 1 << 1;
+    pub const PROXY_ADDRESSES: u32 = 1 << 2;
+}
+
+/// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
+/// case) so that duplicates are found without allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct Proxy {
+    pub raw: StrRef,
+    pub key: u64,
+}
+
+/// The normalised form of a proxy address: surrounding whitespace trimmed, lower case.
+pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = s.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
+/// Hash of an address's normalised form; equal for addresses equal after [`normalize_address`].
+pub fn address_key(s: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    let t = s.trim();
+    if t.is_ascii() {
+        for b in t.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+    } else {
+        t.to_lowercase().hash(&mut h);
+        return h.finish() ^ 1;
+    }
+    h.finish()
+}
+
+pub mod user_flags {
+    /// `accountEnabled == false`.
+    pub const DISABLED: u8 = 1 << 0;
+    /// `onPremisesSyncEnabled == true`.
+    pub const SYNCED: u8 = 1 << 1;
+    /// `userType` is `Guest` (any case) or the UPN carries `#EXT#`.
+    pub const GUEST: u8 = 1 << 2;
+    /// `externalUserState == "PendingAcceptance"`.
+    pub const PENDING_ACCEPTANCE: u8 = 1 << 3;
+}
+
+#[derive(Clone, Debug)]
+pub struct AssignedLicense {
+    pub sku: Guid,
+    pub disabled_plans: Box<[Guid]>,
+}
+
+/// A `licenseAssignmentStates[]` entry in state `Error` or `ActiveWithError` (others are not kept).
+#[derive(Clone, Debug)]
+pub struct LicenseError {
+    pub sku: Option<Guid>,
+    pub state: StrRef,
+    pub error: StrRef,
+    pub assigned_by_group: Option<Guid>,
+}
+
+#[derive(Debug)]
+pub struct User {
+    pub id: Guid,
+    pub upn: StrRef,
+    pub display_name: StrRef,
+    pub mail: StrRef,
+    pub usage_location: StrRef,
+    pub mobile_phone: StrRef,
+    pub business_phones: Box<[StrRef]>,
+    pub proxies: Box<[Proxy]>,
+    pub licenses: Box<[AssignedLicense]>,
+    pub license_errors: Box<[LicenseError]>,
+    pub created: Option<Seconds>,
+    pub external_state_changed: Option<Seconds>,
+    pub flags: u8,
+}
+
+impl User {
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+    pub fn is_licensed(&self) -> bool {
+        !self.licenses.is_empty()
+    }
+    pub fn is_synced(&self) -> bool {
+        self.is(user_flags::SYNCED)
+    }
+    pub fn is_guest(&self) -> bool {
+        self.is(user_flags::GUEST)
+    }
+    pub fn is_enabled(&self) -> bool {
+        !self.is(user_flags::DISABLED)
+    }
+}
+
+/// A member of a group or directory role, resolved against the snapshot.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Member {
+    User(u32),
+    Group(u32),
+    Contact(u32),
+    /// An id that is no user, group or contact of the snapshot (a device, a service principal,
+    /// or an object the export did not include).
+    Other(Guid),
+}
+
+pub mod group_flags {
+    pub const SYNCED: u8 = 1 << 0;
+    pub const ROLE_ASSIGNABLE: u8 = 1 << 1;
+}
+
+#[derive(Debug)]
+pub struct Group {
+    pub id: Guid,
+    pub display_name: StrRef,
+    pub mail: StrRef,
+    pub proxies: Box<[Proxy]>,
+    pub members: Box<[Member]>,
+    pub flags: u8,
+}
+
+impl Group {
+    pub fn is_synced(&self) -> bool {
+        self.flags & group_flags::SYNCED != 0
+    }
+    pub fn is_role_assignable(&self) -> bool {
+        self.flags & group_flags::ROLE_ASSIGNABLE != 0
+    }
+}
+
+#[derive(Debug)]
+pub struct Contact {
+    pub id: Guid,
+    pub display_name: StrRef,
+    pub mail: StrRef,
+    pub proxies: Box<[Proxy]>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ServicePlan {
+    pub id: Guid,
+    pub name: StrRef,
+}
+
+#[derive(Debug)]
+pub struct Sku {
+    pub sku_id: Guid,
+    pub part_number: StrRef,
+    pub consumed_units: Option<i64>,
+    pub prepaid_enabled: Option<i64>,
+    pub plans: Box<[ServicePlan]>,
+}
+
+#[derive(Debug)]
+pub struct Domain {
+    /// The domain name, lower case.
+    pub name: String,
+    pub verified: bool,
+    pub federated: bool,
+}
+
+#[derive(Debug)]
+pub struct DirectoryRole {
+    pub id: Option<Guid>,
+    pub template: Option<Guid>,
+    pub display_name: StrRef,
+    pub members: Box<[Member]>,
+}
+
+#[derive(Debug)]
+pub struct RoleAssignment {
+    pub principal: Guid,
+    pub role_definition: Guid,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CredentialKind {
+    Password,
+    Key,
+}
+
+#[derive(Debug)]
+pub struct Credential {
+    pub kind: CredentialKind,
+    pub key_id: StrRef,
+    pub display_name: StrRef,
+    pub end: Option<Seconds>,
+}
+
+/// An application or a service principal: both carry credentials.
+#[derive(Debug)]
+pub struct App {
+    pub id: Guid,
+    pub app_id: StrRef,
+    pub display_name: StrRef,
+    pub credentials: Box<[Credential]>,
+}
+
+/// Authentication methods a user registered (`userRegistrationDetails.methodsRegistered`).
+pub mod methods {
+    pub const NAMES: [&str; 14] = [
+        "email",
+        "mobilePhone",
+        "alternateMobilePhone",
+        "officePhone",
+        "securityQuestion",
+        "microsoftAuthenticatorPush",
+        "softwareOneTimePasscode",
+        "hardwareOneTimePasscode",
+        "microsoftAuthenticatorPasswordless",
+        "windowsHelloForBusiness",
+        "fido2SecurityKey",
+        "temporaryAccessPass",
+        "passKeyDeviceBound",
+        "passKeyDeviceBoundAuthenticator",
+    ];
+
+    /// The bit of a method name (case-insensitive), or 0 when unknown.
+    pub fn bit(name: &str) -> u32 {
+        NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map_or(0, |i| 1 << i)
+    }
+}
+
+#[derive(Debug)]
+pub struct Registration {
+    pub id: Guid,
+    pub upn: StrRef,
+    /// Bits of [`methods::NAMES`].
+    pub methods: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Enablement {
+    None,
+    Selected,
+    All,
+}
+
+#[derive(Debug, Default)]
+pub struct PasswordResetPolicy {
+    pub enablement: Option<Enablement>,
+    pub group_ids: Vec<Guid>,
+    pub methods_required: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub struct OnPremPasswordResetPolicy {
+    pub writeback_supported: Option<bool>,
+    pub enablement_for_tenant: Option<bool>,
+}
+
+#[derive(Debug, Default)]
+pub struct Policies {
+    pub authorization_policy: bool,
+    pub password_reset: Option<PasswordResetPolicy>,
+    pub on_prem_password_reset: Option<OnPremPasswordResetPolicy>,
+}
+
+#[derive(Debug, Default)]
+pub struct TenantInfo {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+    /// `exportedAt` as written in the snapshot, and as Unix seconds.
+    pub exported_at: Option<(String, Seconds)>,
+}
+
+/// Everything the loader produces, before indexes are built.
+#[derive(Default)]
+pub struct Parts {
+    pub strs: Strs,
+    pub info: TenantInfo,
+    pub users: Collection<User>,
+    pub groups: Collection<Group>,
+    pub contacts: Collection<Contact>,
+    pub skus: Collection<Sku>,
+    pub domains: Collection<Domain>,
+    pub directory_roles: Collection<DirectoryRole>,
+    pub role_assignments: Collection<RoleAssignment>,
+    pub applications: Collection<App>,
+    pub service_principals: Collection<App>,
+    pub registrations: Collection<Registration>,
+    pub policies: Policies,
+}
+
+/// The tenant as rules see it: the loaded parts plus indexes.
+pub struct Tenant {
+    pub strs: Strs,
+    pub info: TenantInfo,
+    pub users: Collection<User>,
+    pub groups: Collection<Group>,
+    pub contacts: Collection<Contact>,
+    pub skus: Collection<Sku>,
+    pub domains: Collection<Domain>,
+    pub directory_roles: Collection<DirectoryRole>,
+    pub role_assignments: Collection<RoleAssignment>,
+    pub applications: Collection<App>,
+    pub service_principals: Collection<App>,
+    pub registrations: Collection<Registration>,
+    pub policies: Policies,
+    user_by_id: FxHashMap<Guid, u32>,
+    group_by_id: FxHashMap<Guid, u32>,
+    contact_by_id: FxHashMap<Guid, u32>,
+    sku_by_id: FxHashMap<Guid, u32>,
+    domain_by_name: FxHashMap<String, u32>,
+    registration_by_user: FxHashMap<Guid, u32>,
+    /// (hash of lower-cased UPN, user index), sorted.
+    upn_index: Vec<(u64, u32)>,
+}
+
+/// Raw member ids as loaded, resolved by [`Tenant::build`].
+pub type RawMembers = Box<[Guid]>;
+
+/// Maps ids to indexes; the loader rejects duplicate ids before this is built.
+fn index_by<T>(items: &[T], key: impl Fn(&T) -> Guid) -> FxHashMap<Guid, u32> {
+    let mut m = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+    for (i, it) in items.iter().enumerate() {
+        m.entry(key(it)).or_insert(i as u32);
+    }
+    m
+}
+
+impl Tenant {
+    /// Builds the indexes and resolves members. `group_members[i]` and `role_members[i]` are
+    /// the raw member ids of `groups.items[i]` and `directory_roles.items[i]`.
+    pub fn build(
+        mut p: Parts,
+        group_members: Vec<RawMembers>,
+        role_members: Vec<RawMembers>,
+    ) -> Tenant {
+        let user_by_id = index_by(&p.users.items, |u| u.id);
+        let group_by_id = index_by(&p.groups.items, |g| g.id);
+        let contact_by_id = index_by(&p.contacts.items, |c| c.id);
+        let sku_by_id = index_by(&p.skus.items, |s| s.sku_id);
+        let registration_by_user = index_by(&p.registrations.items, |r| r.id);
+        let mut domain_by_name = FxHashMap::default();
+        for (i, d) in p.domains.items.iter().enumerate() {
+            domain_by_name.entry(d.name.clone()).or_insert(i as u32);
+        }
+        let resolve = |ids: RawMembers| -> Box<[Member]> {
+            ids.iter()
+                .map(|id| {
+                    if let Some(&i) = user_by_id.get(id) {
+                        Member::User(i)
+                    } else if let Some(&i) = group_by_id.get(id) {
+                        Member::Group(i)
+                    } else if let Some(&i) = contact_by_id.get(id) {
+                        Member::Contact(i)
+                    } else {
+                        Member::Other(*id)
+                    }
+                })
+                .collect()
+        };
+        for (g, ids) in p.groups.items.iter_mut().zip(group_members) {
+            g.members = resolve(ids);
+        }
+        for (r, ids) in p.directory_roles.items.iter_mut().zip(role_members) {
+            r.members = resolve(ids);
+        }
+        let strs = &p.strs;
+        let mut upn_index: Vec<(u64, u32)> = p
+            .users
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| !u.upn.is_empty())
+            .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
+            .collect();
+        upn_index.sort_unstable();
+        Tenant {
+            strs: p.strs,
+            info: p.info,
+            users: p.users,
+            groups: p.groups,
+            contacts: p.contacts,
+            skus: p.skus,
+            domains: p.domains,
+            directory_roles: p.directory_roles,
+            role_assignments: p.role_assignments,
+            applications: p.applications,
+            service_principals: p.service_principals,
+            registrations: p.registrations,
+            policies: p.policies,
+            user_by_id,
+            group_by_id,
+            contact_by_id,
+            sku_by_id,
+            domain_by_name,
+            registration_by_user,
+            upn_index,
+        }
+    }
+
+    /// The text of a model string.
+    pub fn s(&self, r: StrRef) -> &str {
+        self.strs.get(r)
+    }
+
+    pub fn user(&self, id: Guid) -> Option<&User> {
+        self.user_by_id
+            .get(&id)
+            .map(|&i| &self.users.items[i as usize])
+    }
+
+    pub fn group_index(&self, id: Guid) -> Option<u32> {
+        self.group_by_id.get(&id).copied()
+    }
+
+    pub fn contact(&self, id: Guid) -> Option<&Contact> {
+        self.contact_by_id
+            .get(&id)
+            .map(|&i| &self.contacts.items[i as usize])
+    }
+
+    pub fn sku(&self, id: Guid) -> Option<&Sku> {
+        self.sku_by_id
+            .get(&id)
+            .map(|&i| &self.skus.items[i as usize])
+    }
+
+    pub fn domain(&self, name_lower: &str) -> Option<&Domain> {
+        self.domain_by_name
+            .get(name_lower)
+            .map(|&i| &self.domains.items[i as usize])
+    }
+
+    pub fn registration(&self, user: Guid) -> Option<&Registration> {
+        self.registration_by_user
+            .get(&user)
+            .map(|&i| &self.registrations.items[i as usize])
+    }
+
+    /// Users whose UPN equals `upn`, ignoring case.
+    pub fn users_by_upn<'a>(&'a self, upn: &'a str) -> impl Iterator<Item = u32> + 'a {
+        let key = address_key(upn);
+        let start = self.upn_index.partition_point(|&(k, _)| k < key);
+        let norm = normalize_address(upn);
+        self.upn_index[start..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| i)
+            .filter(move |&i| normalize_address(self.s(self.users.items[i as usize].upn)) == norm)
+    }
+
+    /// Runs of users sharing a UPN (case-insensitive), each run in index order.
+    pub fn duplicate_upns(&self) -> Vec<Vec<u32>> {
+        let mut out = Vec::new();
+        for run in self.upn_index.chunk_by(|a, b| a.0 == b.0) {
+            if run.len() < 2 {
+                continue;
+            }
+            // Same hash: group by the normalised text to rule out collisions.
+            let mut by_text: Vec<(std::borrow::Cow<'_, str>, u32)> = run
+                .iter()
+                .map(|&(_, i)| {
+                    (
+                        normalize_address(self.s(self.users.items[i as usize].upn)),
+                        i,
+                    )
+                })
+                .collect();
+            by_text.sort();
+            for same in by_text.chunk_by(|a, b| a.0 == b.0) {
+                if same.len() > 1 {
+                    out.push(same.iter().map(|x| x.1).collect());
+                }
+            }
+        }
+        out
+    }
+
+    /// The user members of group `g`, direct and through nested groups, each once, in index
+    /// order. Cycles in the nesting are safe.
+    pub fn transitive_user_members(&self, g: u32) -> Vec<u32> {
+        let mut seen_groups = FxHashSet::default();
+        let mut users = FxHashSet::default();
+        let mut stack = vec![g];
+        seen_groups.insert(g);
+        while let Some(g) = stack.pop() {
+            for m in self.groups.items[g as usize].members.iter() {
+                match *m {
+                    Member::User(u) => {
+                        users.insert(u);
+                    }
+                    Member::Group(n) => {
+                        if seen_groups.insert(n) {
+                            stack.push(n);
+                        }
+                    }
+                    Member::Contact(_) | Member::Other(_) => {}
+                }
+            }
+        }
+        let mut v: Vec<u32> = users.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The enabled service plans of a user: for each assigned SKU, its plans minus the
+    /// assignment's disabled plans, with the SKU each came from. SKUs missing from
+    /// `subscribedSkus` contribute nothing.
+    pub fn enabled_plans<'a>(
+        &'a self,
+        u: &'a User,
+    ) -> impl Iterator<Item = (&'a Sku, &'a ServicePlan)> + 'a {
+        u.licenses.iter().flat_map(move |l| {
+            self.sku(l.sku).into_iter().flat_map(move |sku| {
+                sku.plans
+                    .iter()
+                    .filter(move |p| !l.disabled_plans.contains(&p.id))
+                    .map(move |p| (sku, p))
+            })
+        })
+    }
+
+    /// The domain part of a UPN or address (after the last `@`), lower case.
+    pub fn domain_of(addr: &str) -> Option<String> {
+        addr.rsplit_once('@').map(|(_, d)| d.trim().to_lowercase())
+    }
+
+    /// Whether `name` (lower case) is a verified domain of the tenant.
+    pub fn is_verified_domain(&self, name: &str) -> bool {
+        self.domain(name).is_some_and(|d| d.verified)
+    }
+
+    /// Whether `name` (lower case) is federated: listed as federated, or, when not listed
+    /// itself, a subdomain of a listed federated domain.
+    pub fn is_federated_domain(&self, name: &str) -> bool {
+        if let Some(d) = self.domain(name) {
+            return d.federated;
+        }
+        let mut rest = name;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if let Some(d) = self.domain(parent) {
+                return d.federated;
+            }
+            rest = parent;
+        }
+        false
+    }
+}

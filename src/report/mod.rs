@@ -1,0 +1,105 @@
+//! Reporters: one per output format, behind one `match`. They render findings, not input.
+
+mod json;
+pub mod rules;
+mod text;
+
+use crate::engine::RunResult;
+use crate::model::{CollectionKind, Tenant};
+use crate::rules::{Finding, Severity};
+use std::io::{self, Write};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Where "now" came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NowSource {
+    Option,
+    ExportedAt,
+    Clock,
+}
+
+impl NowSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NowSource::Option => "option",
+            NowSource::ExportedAt => "exportedAt",
+            NowSource::Clock => "clock",
+        }
+    }
+}
+
+/// One checked snapshot, ready to render.
+pub struct Report<'a> {
+    /// The snapshot as the user named it.
+    pub source: &'a str,
+    pub tenant: &'a Tenant,
+    pub now: i64,
+    pub now_source: NowSource,
+    pub result: &'a RunResult,
+}
+
+impl Report<'_> {
+    pub fn count(&self, s: Severity) -> usize {
+        self.result
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
+    }
+
+    /// Objects per collection, in snapshot-key order.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        let t = self.tenant;
+        CollectionKind::ALL
+            .iter()
+            .map(|k| {
+                let n = match k {
+                    CollectionKind::Users => t.users.items.len(),
+                    CollectionKind::Groups => t.groups.items.len(),
+                    CollectionKind::Contacts => t.contacts.items.len(),
+                    CollectionKind::SubscribedSkus => t.skus.items.len(),
+                    CollectionKind::Domains => t.domains.items.len(),
+                    CollectionKind::DirectoryRoles => t.directory_roles.items.len(),
+                    CollectionKind::RoleAssignments => t.role_assignments.items.len(),
+                    CollectionKind::Applications => t.applications.items.len(),
+                    CollectionKind::ServicePrincipals => t.service_principals.items.len(),
+                    CollectionKind::UserRegistrationDetails => t.registrations.items.len(),
+                };
+                (k.key(), n)
+            })
+            .collect()
+    }
+
+    pub fn now_rfc3339(&self) -> String {
+        rfc3339(self.now)
+    }
+}
+
+pub fn rfc3339(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs).map_or_else(|_| secs.to_string(), |t| t.to_string())
+}
+
+/// A stable fingerprint of a finding: FNV-1a 64 over rule code, object id and key.
+pub fn fingerprint(f: &Finding) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [f.rule.code, f.object.id.as_str(), f.key.as_str()] {
+        for b in part.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Renders the reports in the chosen format.
+pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(reports, w, color),
+        Format::Json => json::write(reports, w),
+    }
+}

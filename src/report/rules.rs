@@ -1,0 +1,95 @@
+//! `tenantlint rules`: the catalog as a table or JSON.
+
+use crate::rules::{options, registry};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OptionOut {
+    name: &'static str,
+    default: i64,
+    doc: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleOut {
+    code: &'static str,
+    name: &'static str,
+    category: &'static str,
+    default_severity: &'static str,
+    options: Vec<OptionOut>,
+    summary: &'static str,
+}
+
+pub fn write(w: &mut dyn Write, json: bool) -> io::Result<()> {
+    let rules: Vec<RuleOut> = registry()
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            RuleOut {
+                code: m.code,
+                name: m.name,
+                category: m.category.as_str(),
+                default_severity: m.default_severity().as_str(),
+                options: m
+                    .options
+                    .iter()
+                    .filter_map(|n| options::meta(n))
+                    .map(|o| OptionOut {
+                        name: o.name,
+                        default: o.default,
+                        doc: o.doc,
+                    })
+                    .collect(),
+                summary: m.summary,
+            }
+        })
+        .collect();
+    if json {
+        serde_json::to_writer_pretty(&mut *w, &rules)?;
+        return writeln!(w);
+    }
+    let name_w = rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
+    writeln!(
+        w,
+        "{:<8} {:<name_w$} {:<8} SUMMARY",
+        "CODE", "NAME", "SEVERITY"
+    )?;
+    for r in &rules {
+        writeln!(
+            w,
+            "{:<8} {:<name_w$} {:<8} {}",
+            r.code, r.name, r.default_severity, r.summary
+        )?;
+    }
+    Ok(())
+}
+
+/// The rule code or name closest to a mistyped query (edit distance), if any is close.
+pub fn closest(query: &str) -> Option<&'static str> {
+    let q = query.to_ascii_lowercase();
+    registry()
+        .iter()
+        .flat_map(|r| [r.meta().code, r.meta().name])
+        .map(|c| (edit_distance(&q, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,101 @@
+//! `--format text`: one block per finding, then a summary; colour only on a terminal.
+
+use super::Report;
+use crate::rules::Severity;
+use std::io::{self, Write};
+
+struct Paint(bool);
+
+impl Paint {
+    fn sev(&self, s: Severity) -> (&'static str, &'static str) {
+        if !self.0 {
+            return ("", "");
+        }
+        match s {
+            Severity::Error => ("\x1b[1;31m", "\x1b[0m"),
+            Severity::Warning => ("\x1b[1;33m", "\x1b[0m"),
+            Severity::Info => ("\x1b[1;34m", "\x1b[0m"),
+        }
+    }
+    fn dim(&self) -> (&'static str, &'static str) {
+        if self.0 {
+            ("\x1b[2m", "\x1b[0m")
+        } else {
+            ("", "")
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Joins a Markdown paragraph's lines into one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn write(reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<()> {
+    let p = Paint(color);
+    let (d0, d1) = p.dim();
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            writeln!(w)?;
+        }
+        for f in &r.result.findings {
+            let (s0, s1) = p.sev(f.severity);
+            writeln!(
+                w,
+                "{s0}{}[{}]{s1} {}",
+                f.severity.as_str(),
+                f.rule.code,
+                f.rule.name
+            )?;
+            writeln!(
+                w,
+                "  {d0}-->{d1} {} {} {d0}({}){d1}",
+                f.object.kind.as_str(),
+                f.object.name,
+                f.object.id
+            )?;
+            writeln!(w, "  {}", f.message)?;
+            for o in &f.related {
+                writeln!(
+                    w,
+                    "  {d0}related:{d1} {} {} {d0}({}){d1}",
+                    o.kind.as_str(),
+                    o.name,
+                    o.id
+                )?;
+            }
+            writeln!(w, "  {d0}help:{d1} {}", one_line(f.rule.help()))?;
+            writeln!(w)?;
+        }
+        let exported = r
+            .tenant
+            .info
+            .exported_at
+            .as_ref()
+            .map_or(String::new(), |(s, _)| format!(", exported {s}"));
+        writeln!(w, "{}{exported}", r.source)?;
+        let (e, wa, inf) = (
+            r.count(Severity::Error),
+            r.count(Severity::Warning),
+            r.count(Severity::Info),
+        );
+        writeln!(
+            w,
+            "{}: {}, {}, {}; {} run, {} skipped",
+            plural(r.result.findings.len(), "finding", "findings"),
+            plural(e, "error", "errors"),
+            plural(wa, "warning", "warnings"),
+            inf.to_string() + " info",
+            plural(r.result.rules_run, "rule", "rules"),
+            r.result.skipped.len()
+        )?;
+        for (m, reason) in &r.result.skipped {
+            writeln!(w, "  {d0}skipped{d1} {} {}: {reason}", m.code, m.name)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+use crate::model::user_props;
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use rayon::prelude::*;
+
+/// LIC001: a licensed user without a usage location.
+pub struct MissingUsageLocation;
+
+static META: RuleMeta = RuleMeta {
+    code: "LIC001",
+    name: "missing-usage-location",
+    category: Category::Breakage,
+    summary: "licensed user without a usage location",
+    options: &[],
+    doc: include_str!("../../../rules/LIC001.md"),
+};
+
+impl Rule for MissingUsageLocation {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let users = &cx.tenant.users;
+        need_prop(
+            users,
+            "users",
+            user_props::ASSIGNED_LICENSES,
+            "assignedLicenses",
+        )?;
+        need_prop(users, "users", user_props::USAGE_LOCATION, "usageLocation")?;
+        out.par_extend(
+            users
+                .items
+                .par_iter()
+                .filter(|u| u.is_licensed() && cx.tenant.s(u.usage_location).trim().is_empty())
+                .map(|u| {
+                    let n = u.licenses.len();
+                    cx.finding(
+                        &META,
+                        cx.user_obj(u),
+                        format!(
+                            "user has {n} license{} assigned but no usage location",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                    )
+                }),
+        );
+        Ok(())
+    }
+}

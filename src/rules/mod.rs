@@ -1,0 +1,281 @@
+//! The rule catalog: one rule per file, grouped by area, registered in [`registry`].
+//!
+//! A rule reads only the [`Tenant`] model and either pushes findings or reports itself
+//! skipped with a reason when the snapshot lacks its input. Its documentation lives in
+//! `rules/<CODE>.md` and is compiled in, so a rule without docs does not build.
+
+pub mod options;
+
+mod lic;
+
+use crate::model::{Contact, Group, ObjKind, Sku, Tenant, User};
+use std::sync::LazyLock;
+
+pub use options::{OptionMeta, Options};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What kind of problem a rule finds; the category sets the default severity.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Category {
+    /// Something that fails now or at the next sync, assignment or sign-in (error).
+    Breakage,
+    /// A risk or waste that does not break anything yet (warning).
+    Hygiene,
+    /// A state worth knowing about (info).
+    Notice,
+}
+
+impl Category {
+    pub fn severity(self) -> Severity {
+        match self {
+            Category::Breakage => Severity::Error,
+            Category::Hygiene => Severity::Warning,
+            Category::Notice => Severity::Info,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Breakage => "breakage",
+            Category::Hygiene => "hygiene",
+            Category::Notice => "notice",
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable public code, e.g. `LIC001`.
+    pub code: &'static str,
+    /// Stable public name, e.g. `missing-usage-location`.
+    pub name: &'static str,
+    pub category: Category,
+    /// One line for `tenantlint rules`.
+    pub summary: &'static str,
+    /// Names of the options (see [`options::ALL`]) the rule reads.
+    pub options: &'static [&'static str],
+    /// The Markdown documentation, `rules/<CODE>.md`.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    pub fn default_severity(&self) -> Severity {
+        self.category.severity()
+    }
+
+    /// The text of a `## Heading` section of the documentation, trimmed.
+    pub fn section(&self, heading: &str) -> Option<&'static str> {
+        let marker = format!("## {heading}\n");
+        let start = self.doc.find(&marker)? + marker.len();
+        let rest = &self.doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+
+    /// The first paragraph of `## How to fix`: the help line of every finding.
+    pub fn help(&self) -> &'static str {
+        self.section("How to fix")
+            .and_then(|s| s.split("\n\n").next())
+            .unwrap_or("")
+    }
+}
+
+/// What a finding points at.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Object {
+    pub kind: ObjKind,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub object: Object,
+    pub message: String,
+    pub related: Vec<Object>,
+    /// What distinguishes this finding from others of the same rule on the same object (e.g.
+    /// the credential's key id); part of the fingerprint.
+    pub key: String,
+}
+
+impl Finding {
+    pub fn with_related(mut self, mut related: Vec<Object>) -> Self {
+        related.sort();
+        related.dedup();
+        self.related = related;
+        self
+    }
+
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    pub fn with_severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+}
+
+/// Why a rule did not run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip(pub String);
+
+/// The result of one rule: it ran (findings were pushed), or it was skipped.
+pub type Outcome = Result<(), Skip>;
+
+/// What a rule sees: the tenant, the time, and the options.
+pub struct Context<'a> {
+    pub tenant: &'a Tenant,
+    /// "Now", Unix seconds (from `--now`, the snapshot's `exportedAt`, or the clock).
+    pub now: i64,
+    pub options: &'a Options,
+}
+
+impl Context<'_> {
+    pub fn finding(&self, rule: &'static RuleMeta, object: Object, message: String) -> Finding {
+        Finding {
+            rule,
+            severity: rule.default_severity(),
+            object,
+            message,
+            related: Vec::new(),
+            key: String::new(),
+        }
+    }
+
+    pub fn user_obj(&self, u: &User) -> Object {
+        let t = self.tenant;
+        let name = if u.upn.is_empty() {
+            u.display_name
+        } else {
+            u.upn
+        };
+        Object {
+            kind: ObjKind::User,
+            id: u.id.to_string(),
+            name: t.s(name).to_owned(),
+        }
+    }
+
+    pub fn group_obj(&self, g: &Group) -> Object {
+        Object {
+            kind: ObjKind::Group,
+            id: g.id.to_string(),
+            name: self.tenant.s(g.display_name).to_owned(),
+        }
+    }
+
+    pub fn contact_obj(&self, c: &Contact) -> Object {
+        let t = self.tenant;
+        let name = if c.display_name.is_empty() {
+            c.mail
+        } else {
+            c.display_name
+        };
+        Object {
+            kind: ObjKind::Contact,
+            id: c.id.to_string(),
+            name: t.s(name).to_owned(),
+        }
+    }
+
+    pub fn sku_obj(&self, s: &Sku) -> Object {
+        Object {
+            kind: ObjKind::SubscribedSku,
+            id: s.sku_id.to_string(),
+            name: self.tenant.s(s.part_number).to_owned(),
+        }
+    }
+
+    pub fn policy_obj(&self, key: &str) -> Object {
+        Object {
+            kind: ObjKind::Policy,
+            id: key.to_owned(),
+            name: key.to_owned(),
+        }
+    }
+
+    pub fn tenant_obj(&self) -> Object {
+        let info = &self.tenant.info;
+        Object {
+            kind: ObjKind::Tenant,
+            id: info.id.clone().unwrap_or_else(|| "tenant".into()),
+            name: info.display_name.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn option(&self, name: &str) -> i64 {
+        self.options.get(name)
+    }
+}
+
+/// A lint rule.
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome;
+}
+
+/// Skips unless the collection is in the snapshot.
+pub fn need_collection<T>(c: &crate::model::Collection<T>, key: &str) -> Outcome {
+    if c.present {
+        Ok(())
+    } else {
+        Err(Skip(format!("the snapshot has no {key}")))
+    }
+}
+
+/// Skips unless some object of the collection carries the property.
+pub fn need_prop<T>(
+    c: &crate::model::Collection<T>,
+    key: &str,
+    prop: u32,
+    prop_name: &str,
+) -> Outcome {
+    need_collection(c, key)?;
+    if c.props.has(prop) {
+        Ok(())
+    } else {
+        Err(Skip(format!(
+            "no object in {key} has `{prop_name}` (add it to the export's $select)"
+        )))
+    }
+}
+
+/// Every rule, in code order.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
+        let mut v: Vec<&'static dyn Rule> = Vec::new();
+        v.extend_from_slice(lic::RULES);
+        v.sort_by_key(|r| r.meta().code);
+        v
+    });
+    &ALL
+}
+
+/// Finds a rule by code or name (case-insensitive).
+pub fn find(query: &str) -> Option<&'static dyn Rule> {
+    registry().iter().copied().find(|r| {
+        r.meta().code.eq_ignore_ascii_case(query) || r.meta().name.eq_ignore_ascii_case(query)
+    })
+}

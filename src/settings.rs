@@ -1,0 +1,27 @@
+//! What a run is asked to do, independent of how the command line spelled it.
+
+use crate::report::Format;
+use crate::rules::{Options, Rule, Severity};
+use std::path::PathBuf;
+
+pub enum Command {
+    Check(CheckSettings),
+    Rules { json: bool },
+    Explain { query: String },
+}
+
+/// The lowest severity that makes `check` exit 1; `None` never fails.
+pub type FailOn = Option<Severity>;
+
+pub struct CheckSettings {
+    pub snapshots: Vec<String>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub fail_on: FailOn,
+    pub rules: Vec<&'static dyn Rule>,
+    /// `--now`, Unix seconds.
+    pub now: Option<i64>,
+    pub options: Options,
+    pub threads: Option<usize>,
+    pub quiet: bool,
+}

@@ -1,0 +1,126 @@
+//! Turning byte offsets into what a person can find: line, column and JSON path.
+//! Only error paths call these, so they favour simplicity over speed.
+
+/// 1-based line and column (in bytes, as serde_json counts them) of `offset` in `text`.
+pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    (line, offset - line_start + 1)
+}
+
+/// Byte offset of 1-based `line`/`col` in `text` (serde_json reports column 0 at a line's
+/// start in some cases; that maps to the line's first byte).
+pub fn offset_of(text: &[u8], line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].iter().position(|&b| b == b'\n') {
+            Some(p) => start += p + 1,
+            None => return text.len(),
+        }
+    }
+    (start + col.saturating_sub(1)).min(text.len())
+}
+
+enum Frame {
+    Object {
+        key: Option<String>,
+        expecting_key: bool,
+    },
+    Array {
+        index: usize,
+    },
+}
+
+/// The JSON path (`users[3].assignedLicenses[0].skuId`) of the value that contains byte
+/// `offset`, found by scanning `text` from the start. The root is the empty path.
+pub fn path_at(text: &[u8], offset: usize) -> String {
+    let mut stack: Vec<Frame> = Vec::new();
+    let end = offset.min(text.len());
+    let mut i = 0;
+    while i < end {
+        match text[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < text.len() && text[i] != b'"' {
+                    if text[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if let Some(Frame::Object { key, expecting_key }) = stack.last_mut()
+                    && *expecting_key
+                {
+                    let raw = &text[start..i.min(text.len())];
+                    *key = Some(String::from_utf8_lossy(raw).into_owned());
+                    *expecting_key = false;
+                }
+            }
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expecting_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { key, expecting_key }) => {
+                    *key = None;
+                    *expecting_key = true;
+                }
+                Some(Frame::Array { index }) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut out = String::new();
+    for f in &stack {
+        match f {
+            Frame::Object { key: Some(k), .. } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array { index } => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_line_and_column() {
+        let t = b"{\n  \"a\": 1,\n  \"b\": x\n}";
+        let off = t.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(line_col(t, off), (3, 8));
+        assert_eq!(offset_of(t, 3, 8), off);
+    }
+
+    #[test]
+    fn finds_paths() {
+        let t =
+            br#"{"users": [{"id": "1"}, {"id": "2", "assignedLicenses": [{"skuId": "oops"}]}]}"#;
+        let off = t.windows(4).position(|w| w == b"oops").unwrap();
+        assert_eq!(path_at(t, off), "users[1].assignedLicenses[0].skuId");
+        let t = br#"{"a,b": {"c]": [1, 2, "x"]}}"#;
+        let off = t.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(path_at(t, off), "a,b.c][2]");
+    }
+}

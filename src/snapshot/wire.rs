@@ -1,0 +1,480 @@
+//! Wire types: the Graph JSON shapes the loader reads, one object at a time, borrowing strings
+//! from the input buffer. Only the properties a rule reads are declared; serde skips the rest.
+
+use crate::model::Guid;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A property that may be missing (not exported), `null`, or a value.
+#[derive(Debug, Default)]
+pub enum Tri<T> {
+    #[default]
+    Missing,
+    Null,
+    Val(T),
+}
+
+impl<T> Tri<T> {
+    pub fn present(&self) -> bool {
+        !matches!(self, Tri::Missing)
+    }
+    pub fn val(self) -> Option<T> {
+        match self {
+            Tri::Val(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tri<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Tri::Null, Tri::Val))
+    }
+}
+
+/// A string borrowed from the input when it has no escapes, owned otherwise.
+#[derive(Debug)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+struct GuidVisitor;
+
+impl Visitor<'_> for GuidVisitor {
+    type Value = Guid;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GUID")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Guid, E> {
+        Guid::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+}
+
+impl<'de> Deserialize<'de> for Guid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(GuidVisitor)
+    }
+}
+
+/// An RFC 3339 timestamp (Graph writes up to seven fractional digits), as Unix seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Ts(pub i64);
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an RFC 3339 timestamp")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
+                parse_timestamp(v)
+                    .map(Ts)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Parses an RFC 3339 timestamp to Unix seconds.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    s.trim()
+        .parse::<jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_second())
+}
+
+/// A member reference: a bare id string or a directoryObject with an `id`.
+#[derive(Debug)]
+pub struct MemberId(pub Guid);
+
+impl<'de> Deserialize<'de> for MemberId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MemberId;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member id or a directoryObject with an id")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<MemberId, E> {
+                GuidVisitor.visit_str(v).map(MemberId)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberId, A::Error> {
+                let mut id = None;
+                while let Some(k) = map.next_key::<Str<'de>>()? {
+                    if k.0 == "id" {
+                        id = Some(map.next_value::<Guid>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                id.map(MemberId)
+                    .ok_or_else(|| de::Error::missing_field("id"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `enablementType`: 0/1/2 or "none"/"selected"/"all".
+#[derive(Debug, Clone, Copy)]
+pub struct EnablementType(pub crate::model::Enablement);
+
+impl<'de> Deserialize<'de> for EnablementType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::model::Enablement as E;
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = EnablementType;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"0, 1, 2, "none", "selected" or "all""#)
+            }
+            fn visit_u64<Er: de::Error>(self, v: u64) -> Result<EnablementType, Er> {
+                match v {
+                    0 => Ok(EnablementType(E::None)),
+                    1 => Ok(EnablementType(E::Selected)),
+                    2 => Ok(EnablementType(E::All)),
+                    _ => Err(Er::invalid_value(de::Unexpected::Unsigned(v), &self)),
+                }
+            }
+            fn visit_i64<Er: de::Error>(self, v: i64) -> Result<EnablementType, Er> {
+                match u64::try_from(v) {
+                    Ok(u) => self.visit_u64(u),
+                    Err(_) => Err(Er::invalid_value(de::Unexpected::Signed(v), &self)),
+                }
+            }
+            fn visit_str<Er: de::Error>(self, v: &str) -> Result<EnablementType, Er> {
+                match v.to_ascii_lowercase().as_str() {
+                    "none" => Ok(EnablementType(E::None)),
+                    "selected" => Ok(EnablementType(E::Selected)),
+                    "all" => Ok(EnablementType(E::All)),
+                    _ => Err(Er::invalid_value(de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "an assignedLicenses entry")]
+pub struct WireLicense {
+    pub sku_id: Guid,
+    #[serde(default)]
+    pub disabled_plans: Option<Vec<Guid>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a licenseAssignmentStates entry"
+)]
+pub struct WireLicenseState<'a> {
+    #[serde(default)]
+    pub sku_id: Option<Guid>,
+    #[serde(default, borrow)]
+    pub state: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub error: Option<Str<'a>>,
+    #[serde(default)]
+    pub assigned_by_group: Option<Guid>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a user object")]
+pub struct WireUser<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub user_principal_name: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub mail: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub proxy_addresses: Tri<Vec<Str<'a>>>,
+    #[serde(default, borrow)]
+    pub usage_location: Tri<Str<'a>>,
+    #[serde(default)]
+    pub account_enabled: Tri<bool>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Tri<bool>,
+    #[serde(default, borrow)]
+    pub user_type: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub external_user_state: Tri<Str<'a>>,
+    #[serde(default)]
+    pub external_user_state_change_date_time: Tri<Ts>,
+    #[serde(default)]
+    pub created_date_time: Tri<Ts>,
+    #[serde(default)]
+    pub assigned_licenses: Tri<Vec<WireLicense>>,
+    #[serde(default, borrow)]
+    pub license_assignment_states: Tri<Vec<WireLicenseState<'a>>>,
+    #[serde(default, borrow)]
+    pub mobile_phone: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub business_phones: Tri<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a group object")]
+pub struct WireGroup<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub mail: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub proxy_addresses: Tri<Vec<Str<'a>>>,
+    #[serde(default)]
+    pub on_premises_sync_enabled: Tri<bool>,
+    #[serde(default)]
+    pub is_assignable_to_role: Tri<bool>,
+    #[serde(default)]
+    pub members: Tri<Vec<MemberId>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "an orgContact object")]
+pub struct WireContact<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub mail: Tri<Str<'a>>,
+    #[serde(default, borrow)]
+    pub proxy_addresses: Tri<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a servicePlans entry")]
+pub struct WirePlan<'a> {
+    pub service_plan_id: Guid,
+    #[serde(default, borrow)]
+    pub service_plan_name: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "a prepaidUnits object")]
+pub struct WirePrepaid {
+    #[serde(default)]
+    pub enabled: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a subscribedSku object")]
+pub struct WireSku<'a> {
+    pub sku_id: Guid,
+    #[serde(default, borrow)]
+    pub sku_part_number: Option<Str<'a>>,
+    #[serde(default)]
+    pub consumed_units: Option<i64>,
+    #[serde(default)]
+    pub prepaid_units: Option<WirePrepaid>,
+    #[serde(default, borrow)]
+    pub service_plans: Option<Vec<WirePlan<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a domain object")]
+pub struct WireDomain<'a> {
+    #[serde(borrow)]
+    pub id: Str<'a>,
+    #[serde(default)]
+    pub is_verified: Option<bool>,
+    #[serde(default, borrow)]
+    pub authentication_type: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a directoryRole object")]
+pub struct WireDirectoryRole<'a> {
+    #[serde(default)]
+    pub id: Option<Guid>,
+    #[serde(default)]
+    pub role_template_id: Option<Guid>,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default)]
+    pub members: Option<Vec<MemberId>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a unifiedRoleAssignment object")]
+pub struct WireRoleAssignment {
+    pub principal_id: Guid,
+    pub role_definition_id: Guid,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a credential object")]
+pub struct WireCredential<'a> {
+    #[serde(default, borrow)]
+    pub key_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default)]
+    pub end_date_time: Option<Ts>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "an application or servicePrincipal object"
+)]
+pub struct WireApp<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub app_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub password_credentials: Option<Vec<WireCredential<'a>>>,
+    #[serde(default, borrow)]
+    pub key_credentials: Option<Vec<WireCredential<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a userRegistrationDetails object"
+)]
+pub struct WireRegistration<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub user_principal_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub methods_registered: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", expecting = "a tenant object")]
+pub struct WireTenant {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Directory snapshots may carry `exportedAt` in `tenant.json`.
+    #[serde(default)]
+    pub exported_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a passwordResetPolicy object")]
+pub struct WirePasswordResetPolicy {
+    #[serde(default)]
+    pub enablement_type: Option<EnablementType>,
+    #[serde(default)]
+    pub password_reset_enabled_group_ids: Option<Vec<Guid>>,
+    #[serde(default)]
+    pub number_of_authentication_methods_required: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "an onPremisesPasswordResetPolicy object"
+)]
+pub struct WireOnPremPolicy {
+    #[serde(default)]
+    pub password_writeback_supported: Option<bool>,
+    #[serde(default)]
+    pub enablement_for_tenant: Option<bool>,
+}
+
+/// A collection in a file: a bare array, a Graph page `{"value": [...]}`, or an array of pages.
+/// Each element stays raw here so that elements can be parsed in parallel afterwards.
+pub enum RawCollection<'a> {
+    Elements(Vec<&'a serde_json::value::RawValue>),
+    Pages(Vec<Vec<&'a serde_json::value::RawValue>>),
+}
+
+impl<'a> RawCollection<'a> {
+    pub fn into_elements(self) -> Vec<&'a serde_json::value::RawValue> {
+        match self {
+            RawCollection::Elements(v) => v,
+            RawCollection::Pages(p) => p.into_iter().flatten().collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    value: Vec<&'a serde_json::value::RawValue>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawCollection<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCollection<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of objects or a Graph page with a \"value\" array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut elems = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(e) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                    elems.push(e);
+                }
+                // An array of Graph pages: the first element is an object with a "value" array.
+                let is_page = |e: &&'de serde_json::value::RawValue| {
+                    let s = e.get();
+                    s.starts_with('{')
+                        && s.contains("\"value\"")
+                        && serde_json::from_str::<Page<'de>>(s).is_ok()
+                };
+                let pages = if elems.first().is_some_and(is_page) {
+                    let pages: Result<Vec<_>, _> = elems
+                        .iter()
+                        .map(|e| serde_json::from_str::<Page<'de>>(e.get()).map(|p| p.value))
+                        .collect();
+                    Some(pages.map_err(|_| {
+                        de::Error::custom("an array of Graph pages where one element is not a page")
+                    })?)
+                } else {
+                    None
+                };
+                Ok(match pages {
+                    Some(p) => RawCollection::Pages(p),
+                    None => RawCollection::Elements(elems),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut value = None;
+                while let Some(k) = map.next_key::<Str<'de>>()? {
+                    if k.0 == "value" {
+                        value = Some(map.next_value::<Vec<&'de serde_json::value::RawValue>>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                value
+                    .map(RawCollection::Elements)
+                    .ok_or_else(|| de::Error::missing_field("value"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
