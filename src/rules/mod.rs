@@ -6,7 +6,13 @@
 
 pub mod options;
 
+mod app;
+mod b2b;
 mod lic;
+mod prx;
+mod role;
+mod sspr;
+mod upn;
 
 use crate::model::{Contact, Group, ObjKind, Sku, Tenant, User};
 use std::sync::LazyLock;
@@ -266,7 +272,17 @@ pub fn need_prop<T>(
 pub fn registry() -> &'static [&'static dyn Rule] {
     static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {
         let mut v: Vec<&'static dyn Rule> = Vec::new();
-        v.extend_from_slice(lic::RULES);
+        for area in [
+            lic::RULES,
+            upn::RULES,
+            prx::RULES,
+            b2b::RULES,
+            sspr::RULES,
+            role::RULES,
+            app::RULES,
+        ] {
+            v.extend_from_slice(area);
+        }
         v.sort_by_key(|r| r.meta().code);
         v
     });

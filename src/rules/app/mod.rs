@@ -1,0 +1,5 @@
+//! APP rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

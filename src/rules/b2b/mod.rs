@@ -1,0 +1,5 @@
+//! B2B rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

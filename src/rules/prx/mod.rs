@@ -1,0 +1,5 @@
+//! PRX rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

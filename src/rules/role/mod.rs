@@ -1,0 +1,5 @@
+//! ROLE rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

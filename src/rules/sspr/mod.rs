@@ -1,0 +1,5 @@
+//! SSPR rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];

@@ -1,0 +1,5 @@
+//! UPN rules.
+
+use super::Rule;
+
+pub const RULES: &[&dyn Rule] = &[];
