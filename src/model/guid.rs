@@ -10,34 +10,52 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Guid(pub u128);
 
+/// Hex digit values; 0xff marks a non-hex byte.
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 impl Guid {
     pub fn parse(s: &str) -> Option<Guid> {
+        // Fast path: the 36-character form Graph always writes.
+        if let Some(g) = Self::parse36(s.as_bytes()) {
+            return Some(g);
+        }
         let s = s.trim_matches(char::is_whitespace);
         let s = s
             .strip_prefix('{')
             .and_then(|x| x.strip_suffix('}'))
             .unwrap_or(s);
-        let b = s.as_bytes();
-        if b.len() != 36 {
+        Self::parse36(s.as_bytes())
+    }
+
+    fn parse36(b: &[u8]) -> Option<Guid> {
+        if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;
         }
         let mut v: u128 = 0;
+        let mut bad = 0u8;
         for (i, &c) in b.iter().enumerate() {
             if matches!(i, 8 | 13 | 18 | 23) {
-                if c != b'-' {
-                    return None;
-                }
                 continue;
             }
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return None,
-            };
-            v = (v << 4) | u128::from(d);
+            let d = HEX[c as usize];
+            bad |= d;
+            v = (v << 4) | u128::from(d & 0x0f);
         }
-        Some(Guid(v))
+        (bad & 0xf0 == 0).then_some(Guid(v))
     }
 }
 

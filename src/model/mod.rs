@@ -461,12 +461,12 @@ pub struct Tenant {
     pub service_principals: Collection<App>,
     pub registrations: Collection<Registration>,
     pub policies: Policies,
-    user_by_id: FxHashMap<Guid, u32>,
-    group_by_id: FxHashMap<Guid, u32>,
-    contact_by_id: FxHashMap<Guid, u32>,
-    sku_by_id: FxHashMap<Guid, u32>,
+    user_by_id: IdIndex,
+    group_by_id: IdIndex,
+    contact_by_id: IdIndex,
+    sku_by_id: IdIndex,
     domain_by_name: FxHashMap<String, u32>,
-    registration_by_user: FxHashMap<Guid, u32>,
+    registration_by_user: IdIndex,
     /// (hash of lower-cased UPN, user index), sorted.
     upn_index: Vec<(u64, u32)>,
 }
@@ -474,13 +474,35 @@ pub struct Tenant {
 /// Raw member ids as loaded, resolved by [`Tenant::build`].
 pub type RawMembers = Box<[Guid]>;
 
-/// Maps ids to indexes; the loader rejects duplicate ids before this is built.
-fn index_by<T>(items: &[T], key: impl Fn(&T) -> Guid) -> FxHashMap<Guid, u32> {
-    let mut m = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
-    for (i, it) in items.iter().enumerate() {
-        m.entry(key(it)).or_insert(i as u32);
+fn hash_guid(g: Guid) -> u64 {
+    let (a, b) = (g.0 as u64, (g.0 >> 64) as u64);
+    let x = (a ^ b.rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
+}
+
+/// Maps ids to positions in a slice, storing only the `u32` positions (the ids stay in the
+/// items): four bytes per object instead of a copy of every id.
+struct IdIndex(hashbrown::HashTable<u32>);
+
+impl IdIndex {
+    /// The loader rejects duplicate ids before this is built; the first one wins regardless.
+    fn build<T>(items: &[T], key: impl Fn(&T) -> Guid) -> IdIndex {
+        let mut t = hashbrown::HashTable::with_capacity(items.len());
+        for (i, it) in items.iter().enumerate() {
+            let k = key(it);
+            let h = hash_guid(k);
+            if t.find(h, |&j: &u32| key(&items[j as usize]) == k).is_none() {
+                t.insert_unique(h, i as u32, |&j: &u32| hash_guid(key(&items[j as usize])));
+            }
+        }
+        IdIndex(t)
     }
-    m
+
+    fn get<T>(&self, items: &[T], key: impl Fn(&T) -> Guid, id: Guid) -> Option<u32> {
+        self.0
+            .find(hash_guid(id), |&j| key(&items[j as usize]) == id)
+            .copied()
+    }
 }
 
 impl Tenant {
@@ -491,35 +513,38 @@ impl Tenant {
         group_members: Vec<RawMembers>,
         role_members: Vec<RawMembers>,
     ) -> Tenant {
-        let user_by_id = index_by(&p.users.items, |u| u.id);
-        let group_by_id = index_by(&p.groups.items, |g| g.id);
-        let contact_by_id = index_by(&p.contacts.items, |c| c.id);
-        let sku_by_id = index_by(&p.skus.items, |s| s.sku_id);
-        let registration_by_user = index_by(&p.registrations.items, |r| r.id);
+        let user_by_id = IdIndex::build(&p.users.items, |u| u.id);
+        let group_by_id = IdIndex::build(&p.groups.items, |g| g.id);
+        let contact_by_id = IdIndex::build(&p.contacts.items, |c| c.id);
+        let sku_by_id = IdIndex::build(&p.skus.items, |s| s.sku_id);
+        let registration_by_user = IdIndex::build(&p.registrations.items, |r| r.id);
         let mut domain_by_name = FxHashMap::default();
         for (i, d) in p.domains.items.iter().enumerate() {
             domain_by_name.entry(d.name.clone()).or_insert(i as u32);
         }
+        let (users, groups, contacts) = (&p.users.items, &p.groups.items, &p.contacts.items);
         let resolve = |ids: RawMembers| -> Box<[Member]> {
             ids.iter()
-                .map(|id| {
-                    if let Some(&i) = user_by_id.get(id) {
+                .map(|&id| {
+                    if let Some(i) = user_by_id.get(users, |u| u.id, id) {
                         Member::User(i)
-                    } else if let Some(&i) = group_by_id.get(id) {
+                    } else if let Some(i) = group_by_id.get(groups, |g| g.id, id) {
                         Member::Group(i)
-                    } else if let Some(&i) = contact_by_id.get(id) {
+                    } else if let Some(i) = contact_by_id.get(contacts, |c| c.id, id) {
                         Member::Contact(i)
                     } else {
-                        Member::Other(*id)
+                        Member::Other(id)
                     }
                 })
                 .collect()
         };
-        for (g, ids) in p.groups.items.iter_mut().zip(group_members) {
-            g.members = resolve(ids);
+        let resolved_groups: Vec<Box<[Member]>> = group_members.into_iter().map(resolve).collect();
+        let resolved_roles: Vec<Box<[Member]>> = role_members.into_iter().map(resolve).collect();
+        for (g, m) in p.groups.items.iter_mut().zip(resolved_groups) {
+            g.members = m;
         }
-        for (r, ids) in p.directory_roles.items.iter_mut().zip(role_members) {
-            r.members = resolve(ids);
+        for (r, m) in p.directory_roles.items.iter_mut().zip(resolved_roles) {
+            r.members = m;
         }
         let strs = &p.strs;
         let mut upn_index: Vec<(u64, u32)> = p
@@ -561,25 +586,28 @@ impl Tenant {
     }
 
     pub fn user(&self, id: Guid) -> Option<&User> {
+        let items = &self.users.items;
         self.user_by_id
-            .get(&id)
-            .map(|&i| &self.users.items[i as usize])
+            .get(items, |u| u.id, id)
+            .map(|i| &items[i as usize])
     }
 
     pub fn group_index(&self, id: Guid) -> Option<u32> {
-        self.group_by_id.get(&id).copied()
+        self.group_by_id.get(&self.groups.items, |g| g.id, id)
     }
 
     pub fn contact(&self, id: Guid) -> Option<&Contact> {
+        let items = &self.contacts.items;
         self.contact_by_id
-            .get(&id)
-            .map(|&i| &self.contacts.items[i as usize])
+            .get(items, |c| c.id, id)
+            .map(|i| &items[i as usize])
     }
 
     pub fn sku(&self, id: Guid) -> Option<&Sku> {
+        let items = &self.skus.items;
         self.sku_by_id
-            .get(&id)
-            .map(|&i| &self.skus.items[i as usize])
+            .get(items, |s| s.sku_id, id)
+            .map(|i| &items[i as usize])
     }
 
     pub fn domain(&self, name_lower: &str) -> Option<&Domain> {
@@ -589,9 +617,10 @@ impl Tenant {
     }
 
     pub fn registration(&self, user: Guid) -> Option<&Registration> {
+        let items = &self.registrations.items;
         self.registration_by_user
-            .get(&user)
-            .map(|&i| &self.registrations.items[i as usize])
+            .get(items, |r| r.id, user)
+            .map(|i| &items[i as usize])
     }
 
     /// Users whose UPN equals `upn`, ignoring case.

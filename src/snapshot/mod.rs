@@ -6,6 +6,7 @@
 
 mod convert;
 mod position;
+mod scan;
 pub mod wire;
 
 pub use position::{line_col, path_at};
@@ -14,11 +15,13 @@ use crate::error::InputError;
 use crate::model::*;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use scan::{ScanError, Scanner};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use wire::*;
 
 /// One input file, read and checked to be UTF-8.
@@ -49,16 +52,6 @@ impl File {
     /// Offset of a slice of [`File::text`] within it.
     fn offset_of(&self, s: &str) -> usize {
         s.as_ptr() as usize - self.text().as_ptr() as usize
-    }
-
-    /// A serde error raised while parsing `sub`, a slice of this file's text.
-    fn serde_err(&self, sub: &str, e: serde_json::Error) -> InputError {
-        let local = position::offset_of(sub.as_bytes(), e.line(), e.column());
-        self.err_at(self.offset_of(sub) + local, describe(&e))
-    }
-
-    fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, InputError> {
-        serde_json::from_str(self.text()).map_err(|e| self.serde_err(self.text(), e))
     }
 }
 
@@ -132,7 +125,7 @@ fn read_path(path: &Path) -> Result<File, InputError> {
     }
     // SAFETY: the map is read-only; tenantlint never writes its input. A file truncated by
     // another process while mapped is outside what a linter can defend against.
-    let buf = match unsafe { memmap2::Mmap::map(&f) } {
+    let buf = match unsafe { memmap2::MmapOptions::new().populate().map(&f) } {
         Ok(m) => Buf::Mapped(m),
         Err(_) => {
             let mut v = Vec::with_capacity(len as usize);
@@ -287,77 +280,612 @@ struct RawPolicies<'a> {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a tenant snapshot object")]
-struct RawDoc<'a> {
+#[serde(rename_all = "camelCase")]
+struct TenantFile {
+    #[serde(flatten)]
+    tenant: WireTenant,
     #[serde(default)]
     exported_at: Option<Stamp>,
-    #[serde(default)]
-    tenant: Option<WireTenant>,
-    #[serde(default, borrow)]
-    users: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    groups: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    contacts: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    subscribed_skus: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    domains: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    directory_roles: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    role_assignments: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    applications: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    service_principals: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    user_registration_details: Option<RawCollection<'a>>,
-    #[serde(default, borrow)]
-    policies: Option<RawPolicies<'a>>,
 }
 
-/// An element of a collection, still raw, and the file it came from.
-#[derive(Clone, Copy)]
-struct Elem<'a> {
+/// Receives load progress (bytes of input scanned), e.g. to draw a progress bar.
+pub trait Progress: Sync {
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
+}
+
+impl Progress for () {}
+
+/// An error and where it is (file index, byte offset), so that the first one in input order
+/// is reported whatever the thread count.
+struct Located {
     file: usize,
-    raw: &'a RawValue,
+    offset: usize,
+    error: InputError,
 }
 
-/// Everything found in the input files before the elements are parsed.
+impl File {
+    fn scan_err(&self, file: usize, e: ScanError) -> Located {
+        Located {
+            file,
+            offset: e.offset,
+            error: self.err_at(e.offset, e.message),
+        }
+    }
+
+    fn serde_located(&self, file: usize, sub: &str, e: serde_json::Error) -> Located {
+        let offset =
+            self.offset_of(sub) + position::offset_of(sub.as_bytes(), e.line(), e.column());
+        Located {
+            file,
+            offset,
+            error: self.err_at(offset, describe(&e)),
+        }
+    }
+
+    /// Parses a value slice of this file with serde, locating errors in the file.
+    fn parse_slice<'a, T: Deserialize<'a>>(
+        &'a self,
+        file: usize,
+        sub: &'a str,
+    ) -> Result<T, Located> {
+        serde_json::from_str(sub).map_err(|e| self.serde_located(file, sub, e))
+    }
+}
+
+/// Elements handed to one parsing task.
+const BATCH: usize = 1024;
+
+/// The parsed elements of one batch.
+struct Batch<T> {
+    /// (file index, batch number in the file): the batch's place in input order.
+    order: (usize, usize),
+    items: Vec<T>,
+    offsets: Vec<usize>,
+}
+
+/// One collection being loaded: batches of elements are parsed in parallel into `T`.
+struct Coll<'a, W, T> {
+    kind: CollectionKind,
+    present: AtomicBool,
+    props: AtomicU32,
+    batches: Mutex<Vec<Batch<T>>>,
+    conv: fn(W, &StrSink<'a>, &mut u32) -> T,
+}
+
+impl<'a, W, T> Coll<'a, W, T> {
+    fn new(kind: CollectionKind, conv: fn(W, &StrSink<'a>, &mut u32) -> T) -> Self {
+        Coll {
+            kind,
+            present: AtomicBool::new(false),
+            props: AtomicU32::new(0),
+            batches: Mutex::new(Vec::new()),
+            conv,
+        }
+    }
+
+    /// The elements in input order, with (file, offset) of each, and the property bits.
+    fn finish(self) -> (bool, Vec<T>, Vec<(usize, usize)>, Props) {
+        let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
+        batches.sort_unstable_by_key(|b| b.order);
+        let n = batches.iter().map(|b| b.items.len()).sum();
+        let mut items = Vec::with_capacity(n);
+        let mut at = Vec::with_capacity(n);
+        for b in batches {
+            at.extend(b.offsets.iter().map(|&o| (b.order.0, o)));
+            items.extend(b.items);
+        }
+        (
+            self.present.into_inner(),
+            items,
+            at,
+            Props(self.props.into_inner()),
+        )
+    }
+}
+
+/// Shared state of one load.
+struct Ctx<'a> {
+    files: &'a [File],
+    sinks: Vec<StrSink<'a>>,
+    errors: Mutex<Vec<Located>>,
+    progress: &'a dyn Progress,
+}
+
+impl Ctx<'_> {
+    fn fail(&self, e: Located) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(e);
+    }
+}
+
+/// A collection that accepts batches of raw elements (type-erased over `W` and `T`).
+trait Submit<'a>: Sync {
+    fn kind(&self) -> CollectionKind;
+    fn mark_present(&self);
+    fn submit<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        ctx: &'s Ctx<'a>,
+        order: (usize, usize),
+        elems: Vec<&'a str>,
+    ) where
+        'a: 's;
+}
+
+impl<'a, W, T> Submit<'a> for Coll<'a, W, T>
+where
+    W: Deserialize<'a> + 'a,
+    T: Send + 'a,
+{
+    fn kind(&self) -> CollectionKind {
+        self.kind
+    }
+
+    fn mark_present(&self) {
+        self.present.store(true, Ordering::Relaxed);
+    }
+
+    fn submit<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        ctx: &'s Ctx<'a>,
+        order: (usize, usize),
+        elems: Vec<&'a str>,
+    ) where
+        'a: 's,
+    {
+        scope.spawn(move |_| {
+            let fi = order.0;
+            let f = &ctx.files[fi];
+            let sink = &ctx.sinks[fi];
+            let mut items = Vec::with_capacity(elems.len());
+            let mut offsets = Vec::with_capacity(elems.len());
+            let mut props = 0;
+            for text in elems {
+                let offset = f.offset_of(text);
+                if !text.starts_with('{') {
+                    let found = match text.as_bytes()[0] {
+                        b'[' => "an array",
+                        b'"' => "a string",
+                        b'n' => "null",
+                        b't' | b'f' => "a boolean",
+                        _ => "a number",
+                    };
+                    let msg = format!(
+                        "wrong type: expected an object in {}, found {found}",
+                        self.kind.key()
+                    );
+                    return ctx.fail(Located {
+                        file: fi,
+                        offset,
+                        error: f.err_at(offset, msg),
+                    });
+                }
+                match serde_json::from_str::<W>(text) {
+                    Ok(w) => {
+                        items.push((self.conv)(w, sink, &mut props));
+                        offsets.push(offset);
+                    }
+                    Err(e) => return ctx.fail(f.serde_located(fi, text, e)),
+                }
+            }
+            if self.props.load(Ordering::Relaxed) | props != self.props.load(Ordering::Relaxed) {
+                self.props.fetch_or(props, Ordering::Relaxed);
+            }
+            self.batches
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Batch {
+                    order,
+                    items,
+                    offsets,
+                });
+        });
+    }
+}
+
+/// Every collection of a snapshot, being loaded.
+struct Colls<'a> {
+    users: Coll<'a, WireUser<'a>, User>,
+    groups: Coll<'a, WireGroup<'a>, (Group, RawMembers)>,
+    contacts: Coll<'a, WireContact<'a>, Contact>,
+    skus: Coll<'a, WireSku<'a>, Sku>,
+    domains: Coll<'a, WireDomain<'a>, Domain>,
+    roles: Coll<'a, WireDirectoryRole<'a>, (DirectoryRole, RawMembers)>,
+    role_assignments: Coll<'a, WireRoleAssignment, RoleAssignment>,
+    applications: Coll<'a, WireApp<'a>, App>,
+    service_principals: Coll<'a, WireApp<'a>, App>,
+    registrations: Coll<'a, WireRegistration<'a>, Registration>,
+}
+
+impl<'a> Colls<'a> {
+    fn new() -> Self {
+        use CollectionKind::*;
+        Colls {
+            users: Coll::new(Users, convert::user),
+            groups: Coll::new(Groups, convert::group),
+            contacts: Coll::new(Contacts, convert::contact),
+            skus: Coll::new(SubscribedSkus, convert::sku),
+            domains: Coll::new(Domains, convert::domain),
+            roles: Coll::new(DirectoryRoles, convert::directory_role),
+            role_assignments: Coll::new(RoleAssignments, convert::role_assignment),
+            applications: Coll::new(Applications, convert::app),
+            service_principals: Coll::new(ServicePrincipals, convert::app),
+            registrations: Coll::new(UserRegistrationDetails, convert::registration),
+        }
+    }
+
+    fn get(&self, kind: CollectionKind) -> &dyn Submit<'a> {
+        use CollectionKind::*;
+        match kind {
+            Users => &self.users,
+            Groups => &self.groups,
+            Contacts => &self.contacts,
+            SubscribedSkus => &self.skus,
+            Domains => &self.domains,
+            DirectoryRoles => &self.roles,
+            RoleAssignments => &self.role_assignments,
+            Applications => &self.applications,
+            ServicePrincipals => &self.service_principals,
+            UserRegistrationDetails => &self.registrations,
+        }
+    }
+}
+
+/// What a file contributes besides collection elements.
 #[derive(Default)]
-struct Gathered<'a> {
-    collections: [Option<Vec<Elem<'a>>>; 10],
-    extra_members: Vec<(usize, Guid, Vec<Guid>)>,
-    info: TenantInfo,
-    policies: Policies,
+struct Head {
+    exported_at: Option<Stamp>,
+    tenant: Option<WireTenant>,
+    policies: Vec<(PolicySlot, Policy)>,
+    members: Option<(Guid, Vec<Guid>)>,
 }
 
-impl<'a> Gathered<'a> {
-    fn add(&mut self, kind: CollectionKind, file: usize, rc: RawCollection<'a>) {
-        let slot = self.collections[kind as usize].get_or_insert_with(Vec::new);
-        slot.extend(rc.into_elements().into_iter().map(|raw| Elem { file, raw }));
-    }
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PolicySlot {
+    Authorization,
+    PasswordReset,
+    OnPrem,
+}
 
-    fn tenant(&mut self, t: WireTenant) {
-        self.info.id = t.id.or(self.info.id.take());
-        self.info.display_name = t.display_name.or(self.info.display_name.take());
-    }
+enum Policy {
+    Present,
+    PasswordReset(WirePasswordResetPolicy),
+    OnPrem(WireOnPremPolicy),
+}
 
+impl Head {
     fn policies(&mut self, p: RawPolicies) {
-        self.policies.authorization_policy |= p.authorization_policy.is_some();
+        if p.authorization_policy.is_some() {
+            self.policies
+                .push((PolicySlot::Authorization, Policy::Present));
+        }
         if let Some(w) = p.password_reset_policy {
-            self.policies.password_reset = Some(convert::password_reset(w));
+            self.policies
+                .push((PolicySlot::PasswordReset, Policy::PasswordReset(w)));
         }
         if let Some(w) = p.on_premises_password_reset_policy {
-            self.policies.on_prem_password_reset = Some(convert::on_prem(w));
+            self.policies.push((PolicySlot::OnPrem, Policy::OnPrem(w)));
         }
     }
+}
+
+/// Splits one scanned collection value (an array, a Graph page, or an array of pages) into
+/// batches of elements and submits them for parsing.
+struct Splitter<'r, 's, 'a> {
+    scope: &'r rayon::Scope<'s>,
+    ctx: &'s Ctx<'a>,
+    file: usize,
+    seq: usize,
+    reported: usize,
+}
+
+impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
+    fn err(&self, e: ScanError) -> Located {
+        self.ctx.files[self.file].scan_err(self.file, e)
+    }
+
+    /// Checks an ignored value with serde (it is small: an `@odata` link or an unknown key).
+    fn ignored(&self, v: &'a str) -> Result<(), Located> {
+        self.ctx.files[self.file]
+            .parse_slice::<serde::de::IgnoredAny>(self.file, v)
+            .map(|_| ())
+    }
+
+    fn send(&mut self, coll: &'s dyn Submit<'a>, batch: &mut Vec<&'a str>, pos: usize) {
+        if batch.is_empty() {
+            return;
+        }
+        let elems = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        coll.submit(self.scope, self.ctx, (self.file, self.seq), elems);
+        self.seq += 1;
+        self.ctx.progress.advance((pos - self.reported) as u64);
+        self.reported = pos;
+    }
+
+    fn collection(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
+        match s.peek() {
+            Some(b'n') => {
+                let v = s.value().map_err(|e| self.err(e))?;
+                self.ignored(v)
+            }
+            Some(b'{') => {
+                coll.mark_present();
+                self.page(s, coll)
+            }
+            Some(b'[') => {
+                coll.mark_present();
+                self.array(s, coll, true)
+            }
+            _ => {
+                let msg = format!(
+                    "wrong type: expected an array or a Graph page with a \"value\" array for {}",
+                    coll.kind().key()
+                );
+                Err(self.err(ScanError {
+                    offset: s.pos,
+                    message: msg,
+                }))
+            }
+        }
+    }
+
+    /// A Graph page `{"@odata.context": …, "value": […], "@odata.nextLink": …}`.
+    fn page(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
+        s.expect(b'{', "a Graph page").map_err(|e| self.err(e))?;
+        let mut found = false;
+        if s.peek() == Some(b'}') {
+            s.pos += 1;
+        } else {
+            loop {
+                let key = s.key().map_err(|e| self.err(e))?;
+                if key == "value" {
+                    found = true;
+                    if s.peek() != Some(b'[') {
+                        let msg = "wrong type: expected an array for \"value\"";
+                        return Err(self.err(ScanError {
+                            offset: s.pos,
+                            message: msg.into(),
+                        }));
+                    }
+                    self.array(s, coll, false)?;
+                } else {
+                    let v = s.value().map_err(|e| self.err(e))?;
+                    self.ignored(v)?;
+                }
+                if !s
+                    .next_or_close(b'}', "a property")
+                    .map_err(|e| self.err(e))?
+                {
+                    break;
+                }
+            }
+        }
+        if !found {
+            let f = &self.ctx.files[self.file];
+            let msg = format!(
+                "a Graph page for {} without a \"value\" array",
+                coll.kind().key()
+            );
+            return Err(self.err(ScanError {
+                offset: s.pos.min(f.text().len()) - 1,
+                message: msg,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether the element is a Graph page (an object with a "value" array).
+    fn is_page(&self, text: &'a str, start: usize) -> bool {
+        let mut s = Scanner::at(text, start);
+        if s.expect(b'{', "").is_err() || s.peek() == Some(b'}') {
+            return false;
+        }
+        loop {
+            let Ok(key) = s.key() else { return false };
+            if key == "value" {
+                return s.peek() == Some(b'[');
+            }
+            if s.value().is_err() || !matches!(s.next_or_close(b'}', ""), Ok(true)) {
+                return false;
+            }
+        }
+    }
+
+    /// An array of elements, or (when `pages_allowed`) an array of Graph pages.
+    fn array(
+        &mut self,
+        s: &mut Scanner<'a>,
+        coll: &'s dyn Submit<'a>,
+        pages_allowed: bool,
+    ) -> Result<(), Located> {
+        s.expect(b'[', "an array").map_err(|e| self.err(e))?;
+        if s.peek() == Some(b']') {
+            s.pos += 1;
+            return Ok(());
+        }
+        let text = s.text;
+        if pages_allowed && s.peek() == Some(b'{') && self.is_page(text, s.pos) {
+            loop {
+                if s.peek() != Some(b'{') {
+                    let msg = "an array of Graph pages where one element is not a page";
+                    return Err(self.err(ScanError {
+                        offset: s.pos,
+                        message: msg.into(),
+                    }));
+                }
+                self.page(s, coll)?;
+                if !s.next_or_close(b']', "a page").map_err(|e| self.err(e))? {
+                    return Ok(());
+                }
+            }
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let v = s.value().map_err(|e| self.err(e))?;
+            batch.push(v);
+            if batch.len() == BATCH {
+                self.send(coll, &mut batch, s.pos);
+            }
+            match s.next_or_close(b']', "an element") {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.send(coll, &mut batch, s.pos);
+                    return Err(self.err(e));
+                }
+            }
+        }
+        self.send(coll, &mut batch, s.pos);
+        Ok(())
+    }
+}
+
+impl<'a> Scanner<'a> {
+    fn at(text: &'a str, pos: usize) -> Self {
+        let mut s = Scanner::new(text);
+        s.pos = pos;
+        s
+    }
+}
+
+/// A single-file snapshot: `{"exportedAt": …, "tenant": …, "users": [...], …}`.
+fn split_document<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+) -> Result<Head, Located> {
+    let f = &sp.ctx.files[sp.file];
+    let text = f.text();
+    let mut s = Scanner::new(text);
+    let mut head = Head::default();
+    if s.peek() != Some(b'{') {
+        let e = ScanError {
+            offset: s.pos,
+            message: "wrong type: expected a tenant snapshot object {\"users\": […], …} (see docs/snapshot-format.md)".into(),
+        };
+        return Err(sp.err(e));
+    }
+    s.pos += 1;
+    let mut seen: Vec<&str> = Vec::new();
+    if s.peek() == Some(b'}') {
+        s.pos += 1;
+    } else {
+        loop {
+            let key_at = s.pos;
+            let key = s.key().map_err(|e| sp.err(e))?;
+            if seen.contains(&key) {
+                let e = ScanError {
+                    offset: key_at,
+                    message: format!("duplicate key \"{key}\" in the snapshot object"),
+                };
+                return Err(sp.err(e));
+            }
+            seen.push(key);
+            match CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
+                Some(kind) => sp.collection(&mut s, colls.get(kind))?,
+                None => {
+                    let v = s.value().map_err(|e| sp.err(e))?;
+                    match key {
+                        "exportedAt" => {
+                            head.exported_at = f.parse_slice::<Option<Stamp>>(sp.file, v)?
+                        }
+                        "tenant" => {
+                            head.tenant = f.parse_slice::<Option<WireTenant>>(sp.file, v)?
+                        }
+                        "policies" => {
+                            if let Some(p) = f.parse_slice::<Option<RawPolicies>>(sp.file, v)? {
+                                head.policies(p);
+                            }
+                        }
+                        _ => sp.ignored(v)?,
+                    }
+                }
+            }
+            if !s.next_or_close(b'}', "a property").map_err(|e| sp.err(e))? {
+                break;
+            }
+        }
+    }
+    if !s.at_end() {
+        let e = ScanError {
+            offset: s.pos,
+            message: "invalid JSON: trailing characters after the snapshot object".into(),
+        };
+        return Err(sp.err(e));
+    }
+    Ok(head)
+}
+
+/// One file of a snapshot directory.
+fn split_file<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+    role: Role,
+) -> Result<Head, Located> {
+    let fi = sp.file;
+    let f = &sp.ctx.files[fi];
+    let mut head = Head::default();
+    match role {
+        Role::Collection(kind) => {
+            let mut s = Scanner::new(f.text());
+            sp.collection(&mut s, colls.get(kind))?;
+            if !s.at_end() {
+                let e = ScanError {
+                    offset: s.pos,
+                    message: "invalid JSON: trailing characters after the collection".into(),
+                };
+                return Err(sp.err(e));
+            }
+        }
+        Role::Members(id) => {
+            let rc: RawCollection = f.parse_slice(fi, f.text())?;
+            let ids = rc
+                .into_elements()
+                .into_iter()
+                .map(|raw| f.parse_slice::<MemberId>(fi, raw.get()).map(|m| m.0))
+                .collect::<Result<_, _>>()?;
+            head.members = Some((id, ids));
+        }
+        Role::Tenant => {
+            let t: TenantFile = f.parse_slice(fi, f.text())?;
+            head.tenant = Some(t.tenant);
+            head.exported_at = t.exported_at;
+        }
+        Role::Policies => head.policies(f.parse_slice(fi, f.text())?),
+        Role::Policy(k) => {
+            let mut p = RawPolicies::default();
+            match k {
+                PolicyKey::Authorization => {
+                    p.authorization_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+                PolicyKey::PasswordReset => {
+                    p.password_reset_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+                PolicyKey::OnPremPasswordReset => {
+                    p.on_premises_password_reset_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+            }
+            head.policies(p);
+        }
+    }
+    sp.ctx
+        .progress
+        .advance((f.text().len() - sp.reported) as u64);
+    Ok(head)
 }
 
 /// Loads a snapshot: a JSON file (optionally gzip-compressed), `-` for standard input, or a
 /// directory of Graph responses. See `docs/snapshot-format.md`.
 pub fn load(spec: &str) -> Result<Tenant, InputError> {
+    load_with_progress(spec, &())
+}
+
+/// [`load`], reporting progress.
+pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant, InputError> {
     let path = Path::new(spec);
     let (files, roles) = if spec == "-" {
         (vec![read_stdin()?], None)
@@ -374,14 +902,11 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
     } else {
         (vec![read_path(path)?], None)
     };
+    progress.start(files.iter().map(|f| f.text().len() as u64).sum());
     let owned = Mutex::new(Vec::new());
-    let (mut parts, group_members, role_members) = {
-        let g = match &roles {
-            None => gather_document(&files[0])?,
-            Some(roles) => gather_directory(&files, roles)?,
-        };
-        build_parts(&files, g, &owned)?
-    };
+    let (mut parts, group_members, role_members) =
+        parse_all(&files, roles.as_deref(), &owned, progress)?;
+    progress.finish();
     parts.strs = Strs::new(
         files.into_iter().map(|f| f.buf).collect(),
         owned.into_inner().unwrap_or_else(|e| e.into_inner()),
@@ -389,184 +914,100 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
     Ok(Tenant::build(parts, group_members, role_members))
 }
 
-fn gather_document(file: &File) -> Result<Gathered<'_>, InputError> {
-    let doc: RawDoc = file.parse()?;
-    let mut g = Gathered::default();
-    use CollectionKind::*;
-    let cols = [
-        (Users, doc.users),
-        (Groups, doc.groups),
-        (Contacts, doc.contacts),
-        (SubscribedSkus, doc.subscribed_skus),
-        (Domains, doc.domains),
-        (DirectoryRoles, doc.directory_roles),
-        (RoleAssignments, doc.role_assignments),
-        (Applications, doc.applications),
-        (ServicePrincipals, doc.service_principals),
-        (UserRegistrationDetails, doc.user_registration_details),
-    ];
-    for (kind, rc) in cols {
-        if let Some(rc) = rc {
-            g.add(kind, 0, rc);
-        }
+type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
+
+/// Splits one file (a whole document when `role` is `None`), submitting its elements.
+fn split_one<'s, 'a: 's>(
+    scope: &rayon::Scope<'s>,
+    ctx: &'s Ctx<'a>,
+    colls: &'s Colls<'a>,
+    heads: &'s Mutex<Vec<(usize, Head)>>,
+    file: usize,
+    role: Option<Role>,
+) {
+    let mut sp = Splitter {
+        scope,
+        ctx,
+        file,
+        seq: 0,
+        reported: 0,
+    };
+    let r = match role {
+        None => split_document(&mut sp, colls),
+        Some(role) => split_file(&mut sp, colls, role),
+    };
+    match r {
+        Ok(h) => heads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((file, h)),
+        Err(e) => ctx.fail(e),
     }
-    if let Some(t) = doc.tenant {
-        g.tenant(t);
-    }
-    g.info.exported_at = doc.exported_at.map(|s| (s.0, s.1));
-    if let Some(p) = doc.policies {
-        g.policies(p);
-    }
-    Ok(g)
 }
 
-fn gather_directory<'a>(files: &'a [File], roles: &[Role]) -> Result<Gathered<'a>, InputError> {
-    // Split every file into raw elements in parallel, then gather in plan order.
-    enum Part<'a> {
-        Collection(CollectionKind, RawCollection<'a>),
-        Members(Guid, Vec<Guid>),
-        Tenant(WireTenant, Option<Stamp>),
-        Policies(RawPolicies<'a>),
-        Policy(PolicyKey, &'a File),
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct TenantFile {
-        #[serde(flatten)]
-        tenant: WireTenant,
-        #[serde(default)]
-        exported_at: Option<Stamp>,
-    }
-    let parts: Vec<Part> = files
-        .par_iter()
-        .zip(roles.par_iter())
-        .map(|(f, role)| -> Result<Part, InputError> {
-            Ok(match *role {
-                Role::Collection(k) => Part::Collection(k, f.parse()?),
-                Role::Members(id) => {
-                    let rc: RawCollection = f.parse()?;
-                    let ids = rc
-                        .into_elements()
-                        .into_iter()
-                        .map(|raw| {
-                            serde_json::from_str::<MemberId>(raw.get())
-                                .map(|m| m.0)
-                                .map_err(|e| f.serde_err(raw.get(), e))
-                        })
-                        .collect::<Result<_, _>>()?;
-                    Part::Members(id, ids)
-                }
-                Role::Tenant => {
-                    let t: TenantFile = f.parse()?;
-                    Part::Tenant(t.tenant, t.exported_at)
-                }
-                Role::Policies => Part::Policies(f.parse()?),
-                Role::Policy(k) => Part::Policy(k, f),
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    let mut g = Gathered::default();
-    for (i, part) in parts.into_iter().enumerate() {
-        match part {
-            Part::Collection(k, rc) => g.add(k, i, rc),
-            Part::Members(id, ids) => g.extra_members.push((i, id, ids)),
-            Part::Tenant(t, stamp) => {
-                g.tenant(t);
-                if let Some(s) = stamp {
-                    g.info.exported_at = Some((s.0, s.1));
-                }
-            }
-            Part::Policies(p) => g.policies(p),
-            Part::Policy(k, f) => {
-                let mut p = RawPolicies::default();
-                match k {
-                    PolicyKey::Authorization => p.authorization_policy = Some(f.parse()?),
-                    PolicyKey::PasswordReset => p.password_reset_policy = Some(f.parse()?),
-                    PolicyKey::OnPremPasswordReset => {
-                        p.on_premises_password_reset_policy = Some(f.parse()?)
-                    }
-                }
-                g.policies(p);
-            }
-        }
-    }
-    Ok(g)
-}
-
-/// Elements parsed per parallel task: large enough to amortise, small enough to balance.
-const CHUNK: usize = 1024;
-
-/// Parses the elements of one collection in parallel, in input order.
-fn parse_collection<'a, W, T, F>(
+/// Splits every file and parses its elements in parallel, then assembles the parts.
+fn parse_all<'a>(
     files: &'a [File],
-    sinks: &[StrSink<'a>],
-    key: &str,
-    elems: &[Elem<'a>],
-    convert: F,
-) -> Result<(Vec<T>, Props), InputError>
-where
-    W: Deserialize<'a>,
-    T: Send,
-    F: Fn(W, &StrSink<'a>, &mut u32) -> T + Sync,
-{
-    let chunks: Vec<Result<(Vec<T>, u32), InputError>> = elems
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut props = 0;
-            let mut out = Vec::with_capacity(chunk.len());
-            for e in chunk {
-                let text = e.raw.get();
-                if !text.starts_with('{') {
-                    let f = &files[e.file];
-                    let found = match text.as_bytes()[0] {
-                        b'[' => "an array",
-                        b'"' => "a string",
-                        b'n' => "null",
-                        b't' | b'f' => "a boolean",
-                        _ => "a number",
-                    };
-                    return Err(f.err_at(
-                        f.offset_of(text),
-                        format!("wrong type: expected an object in {key}, found {found}"),
-                    ));
-                }
-                let w: W =
-                    serde_json::from_str(text).map_err(|err| files[e.file].serde_err(text, err))?;
-                out.push(convert(w, &sinks[e.file], &mut props));
+    roles: Option<&[Role]>,
+    owned: &'a Mutex<Vec<Box<str>>>,
+    progress: &'a dyn Progress,
+) -> Result<Built, InputError> {
+    let ctx = Ctx {
+        files,
+        sinks: files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| StrSink::new(i, &f.buf, owned))
+            .collect(),
+        errors: Mutex::new(Vec::new()),
+        progress,
+    };
+    let colls = Colls::new();
+    let heads: Mutex<Vec<(usize, Head)>> = Mutex::new(Vec::new());
+    rayon::scope(|scope| match roles {
+        // One document: split on this thread while the pool parses the batches.
+        None => split_one(scope, &ctx, &colls, &heads, 0, None),
+        Some(roles) => {
+            for (i, &role) in roles.iter().enumerate() {
+                let (ctx, colls, heads) = (&ctx, &colls, &heads);
+                scope.spawn(move |scope| split_one(scope, ctx, colls, heads, i, Some(role)));
             }
-            Ok((out, props))
-        })
-        .collect();
-    let mut items = Vec::with_capacity(elems.len());
-    let mut props = 0;
-    for c in chunks {
-        let (v, p) = c?;
-        items.extend(v);
-        props |= p;
+        }
+    });
+    let first_error = ctx
+        .errors
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .min_by_key(|e| (e.file, e.offset));
+    if let Some(e) = first_error {
+        return Err(e.error);
     }
-    Ok((items, Props(props)))
+    let mut heads = heads.into_inner().unwrap_or_else(|e| e.into_inner());
+    heads.sort_unstable_by_key(|h| h.0);
+    assemble(files, colls, heads)
 }
 
 /// Rejects two elements of a collection with the same key (reported, never merged).
 fn check_unique<K: std::hash::Hash + Eq + std::fmt::Display>(
     files: &[File],
-    elems: &[Elem],
+    key: &str,
+    at: &[(usize, usize)],
     keys: impl Iterator<Item = Option<K>>,
 ) -> Result<(), InputError> {
     let mut seen: FxHashMap<K, usize> = FxHashMap::default();
-    seen.reserve(elems.len());
+    seen.reserve(at.len());
     for (i, k) in keys.enumerate() {
         let Some(k) = k else { continue };
         if let Some(&first) = seen.get(&k) {
-            let (a, b) = (&elems[first], &elems[i]);
-            let fa = &files[a.file];
-            let first_at = path_at(fa.text().as_bytes(), fa.offset_of(a.raw.get()));
-            let fb = &files[b.file];
-            return Err(fb.err_at(
-                fb.offset_of(b.raw.get()),
+            let (fa, oa) = at[first];
+            let (fb, ob) = at[i];
+            let first_at = path_at(files[fa].text().as_bytes(), oa);
+            return Err(files[fb].err_at(
+                ob,
                 format!(
-                    "duplicate id {k}: already used by {first_at} in {}",
-                    fa.name
+                    "duplicate id {k} in {key}: already used by {first_at} in {}",
+                    files[fa].name
                 ),
             ));
         }
@@ -575,89 +1016,77 @@ fn check_unique<K: std::hash::Hash + Eq + std::fmt::Display>(
     Ok(())
 }
 
-type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
-
-fn build_parts<'a>(
-    files: &'a [File],
-    mut g: Gathered<'a>,
-    owned: &'a Mutex<Vec<Box<str>>>,
-) -> Result<Built, InputError> {
-    let sinks: Vec<StrSink> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| StrSink::new(i, &f.buf, owned))
-        .collect();
-    let mut parts = Parts {
-        info: std::mem::take(&mut g.info),
-        policies: std::mem::take(&mut g.policies),
-        ..Parts::default()
-    };
+fn assemble(files: &[File], colls: Colls, heads: Vec<(usize, Head)>) -> Result<Built, InputError> {
+    let mut parts = Parts::default();
+    let mut policies = Vec::new();
+    let mut extra_members = Vec::new();
+    for (file, h) in heads {
+        if let Some(t) = h.tenant {
+            parts.info.id = t.id.or(parts.info.id.take());
+            parts.info.display_name = t.display_name.or(parts.info.display_name.take());
+        }
+        if let Some(s) = h.exported_at {
+            parts.info.exported_at = Some((s.0, s.1));
+        }
+        policies.extend(h.policies);
+        if let Some((id, ids)) = h.members {
+            extra_members.push((file, id, ids));
+        }
+    }
+    for (_, p) in policies {
+        match p {
+            Policy::Present => parts.policies.authorization_policy = true,
+            Policy::PasswordReset(w) => {
+                parts.policies.password_reset = Some(convert::password_reset(w))
+            }
+            Policy::OnPrem(w) => parts.policies.on_prem_password_reset = Some(convert::on_prem(w)),
+        }
+    }
 
     macro_rules! collection {
-        ($kind:ident, $conv:expr, $key:expr) => {{
-            match g.collections[CollectionKind::$kind as usize].take() {
-                None => (Collection::default(), Vec::new()),
-                Some(elems) => {
-                    let (items, props) = parse_collection(
-                        files,
-                        &sinks,
-                        CollectionKind::$kind.key(),
-                        &elems,
-                        $conv,
-                    )?;
-                    check_unique(files, &elems, items.iter().map($key))?;
-                    (
-                        Collection {
-                            present: true,
-                            items,
-                            props,
-                        },
-                        elems,
-                    )
-                }
+        ($coll:expr, $key:expr) => {{
+            let c = $coll;
+            let name = c.kind.key();
+            let (present, items, at, props) = c.finish();
+            check_unique(files, name, &at, items.iter().map($key))?;
+            Collection {
+                present,
+                items,
+                props,
             }
         }};
     }
-
-    parts.users = collection!(Users, convert::user, |u: &User| Some(u.id)).0;
-    let (groups, _) = collection!(Groups, convert::group, |g: &(Group, RawMembers)| Some(
-        g.0.id
-    ));
-    parts.contacts = collection!(Contacts, convert::contact, |c: &Contact| Some(c.id)).0;
-    parts.skus = collection!(SubscribedSkus, convert::sku, |s: &Sku| Some(s.sku_id)).0;
-    parts.domains = collection!(Domains, convert::domain, |d: &Domain| Some(d.name.clone())).0;
-    let (roles, _) = collection!(DirectoryRoles, convert::directory_role, |r: &(
-        DirectoryRole,
-        RawMembers
-    )| r.0.id);
-    parts.role_assignments = collection!(
-        RoleAssignments,
-        convert::role_assignment,
-        |_: &RoleAssignment| None::<Guid>
-    )
-    .0;
-    parts.applications = collection!(Applications, convert::app, |a: &App| Some(a.id)).0;
-    parts.service_principals = collection!(ServicePrincipals, convert::app, |a: &App| Some(a.id)).0;
-    parts.registrations = collection!(
-        UserRegistrationDetails,
-        convert::registration,
-        |r: &Registration| Some(r.id)
-    )
-    .0;
+    parts.users = collection!(colls.users, |u: &User| Some(u.id));
+    let groups = collection!(colls.groups, |g: &(Group, RawMembers)| Some(g.0.id));
+    parts.contacts = collection!(colls.contacts, |c: &Contact| Some(c.id));
+    parts.skus = collection!(colls.skus, |s: &Sku| Some(s.sku_id));
+    parts.domains = collection!(colls.domains, |d: &Domain| Some(d.name.clone()));
+    let roles = collection!(colls.roles, |r: &(DirectoryRole, RawMembers)| r.0.id);
+    parts.role_assignments = collection!(colls.role_assignments, |_: &RoleAssignment| None::<Guid>);
+    parts.applications = collection!(colls.applications, |a: &App| Some(a.id));
+    parts.service_principals = collection!(colls.service_principals, |a: &App| Some(a.id));
+    parts.registrations = collection!(colls.registrations, |r: &Registration| Some(r.id));
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
         groups.items.into_iter().unzip();
     let mut group_props = groups.props;
-    for (file, id, ids) in g.extra_members {
-        let Some(i) = group_items.iter().position(|g| g.id == id) else {
-            return Err(InputError::file(
-                &files[file].name,
-                format!("members of group {id}, which is not in the snapshot's groups"),
-            ));
-        };
-        let merged: Vec<Guid> = group_members[i].iter().copied().chain(ids).collect();
-        group_members[i] = merged.into();
-        group_props.0 |= group_props::MEMBERS;
+    if !extra_members.is_empty() {
+        let index: FxHashMap<Guid, usize> = group_items
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id, i))
+            .collect();
+        for (file, id, ids) in extra_members {
+            let Some(&i) = index.get(&id) else {
+                return Err(InputError::file(
+                    &files[file].name,
+                    format!("members of group {id}, which is not in the snapshot's groups"),
+                ));
+            };
+            let merged: Vec<Guid> = group_members[i].iter().copied().chain(ids).collect();
+            group_members[i] = merged.into();
+            group_props.0 |= group_props::MEMBERS;
+        }
     }
     parts.groups = Collection {
         present: groups.present,
