@@ -1,7 +1,11 @@
 //! Licensing rules (LIC).
 
+mod conflicting_service_plans;
 mod missing_usage_location;
 
 use super::Rule;
 
-pub const RULES: &[&dyn Rule] = &[&missing_usage_location::MissingUsageLocation];
+pub const RULES: &[&dyn Rule] = &[
+    &missing_usage_location::MissingUsageLocation,
+    &conflicting_service_plans::ConflictingServicePlans,
+];
