@@ -1,6 +1,7 @@
 //! Licensing rules (LIC).
 
 mod conflicting_service_plans;
+mod license_overallocated;
 mod missing_usage_location;
 
 use super::Rule;
@@ -8,4 +9,5 @@ use super::Rule;
 pub const RULES: &[&dyn Rule] = &[
     &missing_usage_location::MissingUsageLocation,
     &conflicting_service_plans::ConflictingServicePlans,
+    &license_overallocated::LicenseOverallocated,
 ];
