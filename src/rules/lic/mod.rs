@@ -3,6 +3,7 @@
 mod conflicting_service_plans;
 mod license_overallocated;
 mod missing_usage_location;
+mod unknown_license_sku;
 
 use super::Rule;
 
@@ -10,4 +11,5 @@ pub const RULES: &[&dyn Rule] = &[
     &missing_usage_location::MissingUsageLocation,
     &conflicting_service_plans::ConflictingServicePlans,
     &license_overallocated::LicenseOverallocated,
+    &unknown_license_sku::UnknownLicenseSku,
 ];
