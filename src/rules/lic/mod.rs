@@ -1,6 +1,7 @@
 //! Licensing rules (LIC).
 
 mod conflicting_service_plans;
+mod license_assignment_error;
 mod license_overallocated;
 mod missing_usage_location;
 mod unknown_license_sku;
@@ -12,4 +13,5 @@ pub const RULES: &[&dyn Rule] = &[
     &conflicting_service_plans::ConflictingServicePlans,
     &license_overallocated::LicenseOverallocated,
     &unknown_license_sku::UnknownLicenseSku,
+    &license_assignment_error::LicenseAssignmentError,
 ];
