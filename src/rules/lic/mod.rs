@@ -1,6 +1,7 @@
 //! Licensing rules (LIC).
 
 mod conflicting_service_plans;
+mod disabled_account_licensed;
 mod license_assignment_error;
 mod license_overallocated;
 mod missing_usage_location;
@@ -14,4 +15,5 @@ pub const RULES: &[&dyn Rule] = &[
     &license_overallocated::LicenseOverallocated,
     &unknown_license_sku::UnknownLicenseSku,
     &license_assignment_error::LicenseAssignmentError,
+    &disabled_account_licensed::DisabledAccountLicensed,
 ];
