@@ -1,0 +1,62 @@
+use crate::model::{Guid, user_props};
+use crate::rules::{
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+};
+use rayon::prelude::*;
+
+/// LIC004: a user assigned a SKU that the tenant's subscribedSkus do not list.
+pub struct UnknownLicenseSku;
+
+static META: RuleMeta = RuleMeta {
+    code: "LIC004",
+    name: "unknown-license-sku",
+    category: Category::Hygiene,
+    summary: "user assigned a license sku the tenant has no subscription for",
+    options: &[],
+    doc: include_str!("../../../rules/LIC004.md"),
+};
+
+impl Rule for UnknownLicenseSku {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        need_prop(
+            &t.users,
+            "users",
+            user_props::ASSIGNED_LICENSES,
+            "assignedLicenses",
+        )?;
+        need_collection(&t.skus, "subscribedSkus")?;
+        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+            if u.licenses.iter().all(|l| t.sku(l.sku).is_some()) {
+                return None;
+            }
+            let mut unknown: Vec<Guid> = u
+                .licenses
+                .iter()
+                .map(|l| l.sku)
+                .filter(|&id| t.sku(id).is_none())
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            let ids: Vec<String> = unknown.iter().map(Guid::to_string).collect();
+            let msg = if ids.len() == 1 {
+                format!(
+                    "assigned license sku {} is not in the tenant's subscribedSkus",
+                    ids[0]
+                )
+            } else {
+                format!(
+                    "{} assigned license skus are not in the tenant's subscribedSkus: {}",
+                    ids.len(),
+                    ids.join(", ")
+                )
+            };
+            Some(cx.finding(&META, cx.user_obj(u), msg))
+        }));
+        Ok(())
+    }
+}
