@@ -1,5 +1,7 @@
 //! B2B rules.
 
+mod guest_in_synced_group;
+
 use super::Rule;
 
-pub const RULES: &[&dyn Rule] = &[];
+pub const RULES: &[&dyn Rule] = &[&guest_in_synced_group::GuestInSyncedGroup];
