@@ -160,6 +160,17 @@ pub mod contact_props {
     pub const PROXY_ADDRESSES: u32 = 1 << 2;
 }
 
+/// Property bits of [`DirectoryRole`].
+pub mod role_props {
+    pub const MEMBERS: u32 = 1 << 14;
+}
+
+/// Property bits of [`App`] (applications and service principals).
+pub mod app_props {
+    pub const PASSWORD_CREDENTIALS: u32 = 1 << 0;
+    pub const KEY_CREDENTIALS: u32 = 1 << 1;
+}
+
 /// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
 /// case) so that duplicates are found without allocating.
 #[derive(Clone, Copy, Debug)]

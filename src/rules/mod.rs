@@ -14,7 +14,7 @@ mod role;
 mod sspr;
 mod upn;
 
-use crate::model::{Contact, Group, ObjKind, Sku, Tenant, User};
+use crate::model::{App, Contact, Group, ObjKind, Sku, Tenant, User};
 use std::sync::LazyLock;
 
 pub use options::{OptionMeta, Options};
@@ -228,6 +228,22 @@ impl Context<'_> {
             kind: ObjKind::Tenant,
             id: info.id.clone().unwrap_or_else(|| "tenant".into()),
             name: info.display_name.clone().unwrap_or_default(),
+        }
+    }
+
+    /// An application or a service principal (`kind` is [`ObjKind::Application`] or
+    /// [`ObjKind::ServicePrincipal`]), named by its display name, else its appId.
+    pub fn app_obj(&self, a: &App, kind: ObjKind) -> Object {
+        let t = self.tenant;
+        let name = if a.display_name.is_empty() {
+            a.app_id
+        } else {
+            a.display_name
+        };
+        Object {
+            kind,
+            id: a.id.to_string(),
+            name: t.s(name).to_owned(),
         }
     }
 

@@ -195,8 +195,11 @@ pub fn domain(w: WireDomain, _: &StrSink, _: &mut u32) -> Domain {
 pub fn directory_role(
     w: WireDirectoryRole,
     s: &StrSink,
-    _: &mut u32,
+    props: &mut u32,
 ) -> (DirectoryRole, RawMembers) {
+    if w.members.is_some() {
+        *props |= role_props::MEMBERS;
+    }
     let members = w
         .members
         .unwrap_or_default()
@@ -233,7 +236,13 @@ fn credentials(
     }));
 }
 
-pub fn app(w: WireApp, s: &StrSink, _: &mut u32) -> App {
+pub fn app(w: WireApp, s: &StrSink, props: &mut u32) -> App {
+    if w.password_credentials.is_some() {
+        *props |= app_props::PASSWORD_CREDENTIALS;
+    }
+    if w.key_credentials.is_some() {
+        *props |= app_props::KEY_CREDENTIALS;
+    }
     let mut creds = Vec::new();
     credentials(
         s,
