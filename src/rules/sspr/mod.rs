@@ -18,6 +18,7 @@
 //! selected, when `groups` is absent or no group carries `members`.
 
 mod scope_group_invalid;
+mod sspr_disabled;
 mod user_unlicensed;
 
 use super::{Context, Rule, Skip, need_collection, need_prop};
@@ -26,6 +27,7 @@ use rayon::iter::Either;
 use rayon::prelude::*;
 
 pub const RULES: &[&dyn Rule] = &[
+    &sspr_disabled::SsprDisabled,
     &scope_group_invalid::ScopeGroupInvalid,
     &user_unlicensed::UserUnlicensed,
 ];
