@@ -160,6 +160,11 @@ pub mod contact_props {
     pub const PROXY_ADDRESSES: u32 = 1 << 2;
 }
 
+/// Property bits of [`Registration`].
+pub mod registration_props {
+    pub const METHODS_REGISTERED: u32 = 1 << 0;
+}
+
 /// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
 /// case) so that duplicates are found without allocating.
 #[derive(Clone, Copy, Debug)]

@@ -17,6 +17,7 @@
 //! `enablementType`, when `users` is absent (enablement all or selected), and, for enablement
 //! selected, when `groups` is absent or no group carries `members`.
 
+mod insufficient_methods;
 mod scope_group_invalid;
 mod sspr_disabled;
 mod user_unlicensed;
@@ -30,6 +31,7 @@ pub const RULES: &[&dyn Rule] = &[
     &sspr_disabled::SsprDisabled,
     &scope_group_invalid::ScopeGroupInvalid,
     &user_unlicensed::UserUnlicensed,
+    &insufficient_methods::InsufficientMethods,
 ];
 
 /// The password reset policy and its enablement, or why the SSPR rules cannot run.
