@@ -18,6 +18,7 @@
 //! selected, when `groups` is absent or no group carries `members`.
 
 mod insufficient_methods;
+mod phone_format;
 mod scope_group_invalid;
 mod sspr_disabled;
 mod user_unlicensed;
@@ -32,6 +33,7 @@ pub const RULES: &[&dyn Rule] = &[
     &scope_group_invalid::ScopeGroupInvalid,
     &user_unlicensed::UserUnlicensed,
     &insufficient_methods::InsufficientMethods,
+    &phone_format::PhoneFormat,
 ];
 
 /// The password reset policy and its enablement, or why the SSPR rules cannot run.
