@@ -22,6 +22,7 @@ mod phone_format;
 mod scope_group_invalid;
 mod sspr_disabled;
 mod user_unlicensed;
+mod writeback_disabled;
 
 use super::{Context, Rule, Skip, need_collection, need_prop};
 use crate::model::{Enablement, Guid, PasswordResetPolicy, Tenant, User, group_props};
@@ -34,6 +35,7 @@ pub const RULES: &[&dyn Rule] = &[
     &user_unlicensed::UserUnlicensed,
     &insufficient_methods::InsufficientMethods,
     &phone_format::PhoneFormat,
+    &writeback_disabled::WritebackDisabled,
 ];
 
 /// The password reset policy and its enablement, or why the SSPR rules cannot run.
