@@ -144,3 +144,84 @@ pub(super) mod testing {
         Ok(v)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{in_scope, testing::tenant};
+    use crate::model::Tenant;
+    use crate::rules::{Context, Options};
+
+    fn scope_upns(t: &Tenant) -> Result<Vec<String>, String> {
+        let options = Options::default();
+        let cx = Context {
+            tenant: t,
+            now: 0,
+            options: &options,
+        };
+        let scope = in_scope(&cx).map_err(|s| s.0)?;
+        let mut v: Vec<String> = {
+            use rayon::prelude::*;
+            scope.par_users(t).map(|u| t.s(u.upn).to_owned()).collect()
+        };
+        v.sort();
+        Ok(v)
+    }
+
+    const USERS: &str = r#""users": [
+        {"id": "00000000-0000-0000-0000-000000000001", "userPrincipalName": "a@contoso.com"},
+        {"id": "00000000-0000-0000-0000-000000000002", "userPrincipalName": "b@contoso.com", "accountEnabled": false},
+        {"id": "00000000-0000-0000-0000-000000000003", "userPrincipalName": "c_x.com#EXT#@contoso.onmicrosoft.com"},
+        {"id": "00000000-0000-0000-0000-000000000004", "userPrincipalName": "d@contoso.com", "userType": "guest"},
+        {"id": "00000000-0000-0000-0000-000000000005", "userPrincipalName": "e@contoso.com", "accountEnabled": true}
+    ],
+    "groups": [
+        {"id": "00000000-0000-0000-0000-0000000000a1", "members": ["00000000-0000-0000-0000-0000000000a2", "00000000-0000-0000-0000-000000000001"]},
+        {"id": "00000000-0000-0000-0000-0000000000a2", "members": ["00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-000000000002", "00000000-0000-0000-0000-000000000003"]},
+        {"id": "00000000-0000-0000-0000-0000000000a3", "members": ["00000000-0000-0000-0000-000000000005", "00000000-0000-0000-0000-000000000004"]}
+    ]"#;
+
+    fn with_policy(policy: &str) -> Tenant {
+        tenant(&format!(
+            r#"{{{USERS}, "policies": {{"passwordResetPolicy": {policy}}}}}"#
+        ))
+    }
+
+    #[test]
+    fn all_is_every_enabled_member() {
+        let t = with_policy(r#"{"enablementType": "all"}"#);
+        assert_eq!(scope_upns(&t).unwrap(), ["a@contoso.com", "e@contoso.com"]);
+    }
+
+    #[test]
+    fn none_is_nobody() {
+        let t = with_policy(
+            r#"{"enablementType": 0, "passwordResetEnabledGroupIds": ["00000000-0000-0000-0000-0000000000a1"]}"#,
+        );
+        assert!(scope_upns(&t).unwrap().is_empty());
+    }
+
+    #[test]
+    fn selected_is_the_union_of_listed_groups_transitively() {
+        let t = with_policy(
+            r#"{"enablementType": 1, "passwordResetEnabledGroupIds": ["00000000-0000-0000-0000-0000000000a2"]}"#,
+        );
+        // a2 -> a1 (cycle) -> user 1; user 2 disabled, user 3 guest.
+        assert_eq!(scope_upns(&t).unwrap(), ["a@contoso.com"]);
+        let t = with_policy(
+            r#"{"enablementType": 1, "passwordResetEnabledGroupIds": ["00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-0000000000a3", "00000000-0000-0000-0000-0000000000ff"]}"#,
+        );
+        assert_eq!(scope_upns(&t).unwrap(), ["a@contoso.com", "e@contoso.com"]);
+    }
+
+    #[test]
+    fn skips_without_policy_enablement_or_inputs() {
+        assert!(scope_upns(&tenant(&format!("{{{USERS}}}"))).is_err());
+        assert!(scope_upns(&with_policy("{}")).is_err());
+        let t = tenant(
+            r#"{"users": [], "policies": {"passwordResetPolicy": {"enablementType": 1, "passwordResetEnabledGroupIds": []}}}"#,
+        );
+        assert!(scope_upns(&t).unwrap_err().contains("groups"));
+        let t = tenant(r#"{"policies": {"passwordResetPolicy": {"enablementType": 2}}}"#);
+        assert!(scope_upns(&t).unwrap_err().contains("users"));
+    }
+}
