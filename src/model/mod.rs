@@ -171,6 +171,11 @@ pub mod app_props {
     pub const KEY_CREDENTIALS: u32 = 1 << 1;
 }
 
+/// Property bits of [`Registration`].
+pub mod registration_props {
+    pub const METHODS_REGISTERED: u32 = 1 << 0;
+}
+
 /// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
 /// case) so that duplicates are found without allocating.
 #[derive(Clone, Copy, Debug)]

@@ -259,7 +259,10 @@ pub fn app(w: WireApp, s: &StrSink, props: &mut u32) -> App {
     }
 }
 
-pub fn registration(w: WireRegistration, s: &StrSink, _: &mut u32) -> Registration {
+pub fn registration(w: WireRegistration, s: &StrSink, props: &mut u32) -> Registration {
+    if w.methods_registered.is_some() {
+        *props |= registration_props::METHODS_REGISTERED;
+    }
     Registration {
         id: w.id,
         upn: put(s, w.user_principal_name),

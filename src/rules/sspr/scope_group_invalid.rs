@@ -1,0 +1,137 @@
+use super::{policy, selected_group_ids};
+use crate::model::{Enablement, group_props};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+
+/// SSPR002: the selected-users enablement points at no usable group.
+pub struct ScopeGroupInvalid;
+
+static META: RuleMeta = RuleMeta {
+    code: "SSPR002",
+    name: "sspr-scope-group-invalid",
+    category: Category::Breakage,
+    summary: "password reset is enabled for a selected group that is missing, unknown, not unique or without users",
+    options: &[],
+    doc: include_str!("../../../rules/SSPR002.md"),
+};
+
+const POLICY: &str = "passwordResetPolicy";
+
+impl Rule for ScopeGroupInvalid {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        let (p, enablement) = policy(t)?;
+        if enablement != Enablement::Selected {
+            return Ok(());
+        }
+        let ids = selected_group_ids(p);
+        if ids.is_empty() {
+            out.push(
+                cx.finding(
+                    &META,
+                    cx.policy_obj(POLICY),
+                    "password reset is enabled for selected users but `passwordResetEnabledGroupIds` names no group, so nobody can reset".into(),
+                )
+                .with_key("no-group"),
+            );
+            return Ok(());
+        }
+        need_prop(&t.groups, "groups", group_props::MEMBERS, "members")?;
+        let label = |id| match t.group_index(id) {
+            Some(g) => format!(
+                "\"{}\" ({id})",
+                t.s(t.groups.items[g as usize].display_name)
+            ),
+            None => id.to_string(),
+        };
+        if ids.len() > 1 {
+            let related = ids
+                .iter()
+                .filter_map(|&id| t.group_index(id))
+                .map(|g| cx.group_obj(&t.groups.items[g as usize]))
+                .collect();
+            let list: Vec<String> = ids.iter().map(|&id| label(id)).collect();
+            out.push(
+                cx.finding(
+                    &META,
+                    cx.policy_obj(POLICY),
+                    format!(
+                        "{} groups are selected ({}) but the Azure portal supports exactly one",
+                        ids.len(),
+                        list.join(", ")
+                    ),
+                )
+                .with_key("several-groups")
+                .with_related(related),
+            );
+        }
+        for &id in &ids {
+            match t.group_index(id) {
+                None => out.push(
+                    cx.finding(
+                        &META,
+                        cx.policy_obj(POLICY),
+                        format!(
+                            "selected group {id} is not in the snapshot's groups (deleted, or not exported)"
+                        ),
+                    )
+                    .with_key(format!("unknown-group:{id}")),
+                ),
+                Some(g) if t.transitive_user_members(g).is_empty() => {
+                    let group = &t.groups.items[g as usize];
+                    out.push(
+                        cx.finding(
+                            &META,
+                            cx.policy_obj(POLICY),
+                            format!(
+                                "selected group {} has no user members, directly or through nested groups",
+                                label(id)
+                            ),
+                        )
+                        .with_key(format!("no-user-members:{id}"))
+                        .with_related(vec![cx.group_obj(group)]),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScopeGroupInvalid;
+    use crate::rules::sspr::testing::{run, tenant};
+
+    #[test]
+    fn no_group_id_is_one_finding_even_without_groups() {
+        let t = tenant(
+            r#"{"policies": {"passwordResetPolicy": {"enablementType": "selected", "passwordResetEnabledGroupIds": []}}}"#,
+        );
+        let f = run(&ScopeGroupInvalid, &t).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].0, "no-group");
+    }
+
+    #[test]
+    fn silent_unless_selected_and_skipped_without_enablement() {
+        let t = tenant(r#"{"policies": {"passwordResetPolicy": {"enablementType": 2}}}"#);
+        assert!(run(&ScopeGroupInvalid, &t).unwrap().is_empty());
+        let t = tenant(r#"{"policies": {"passwordResetPolicy": {}}}"#);
+        assert!(run(&ScopeGroupInvalid, &t).is_err());
+        let t = tenant(r#"{"users": []}"#);
+        assert!(run(&ScopeGroupInvalid, &t).is_err());
+    }
+
+    #[test]
+    fn ids_without_groups_collection_skip() {
+        let t = tenant(
+            r#"{"policies": {"passwordResetPolicy": {"enablementType": 1, "passwordResetEnabledGroupIds": ["58295dd2-fa3d-4f14-953e-1cdc4a647f66"]}}}"#,
+        );
+        assert!(run(&ScopeGroupInvalid, &t).is_err());
+    }
+}
