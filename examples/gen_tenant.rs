@@ -303,9 +303,9 @@ fn user(w: &mut String, i: u64, rng: &mut Rng) {
     } else {
         format!("\"{country}\"")
     };
-    let mut skus: Vec<&str> = match rng.below(10) {
-        0 => vec![],
-        1..=6 => vec![SKUS[0].id],
+    let mut skus: Vec<&str> = match rng.below(100) {
+        0 => vec![], // unlicensed: SSPR003 when in scope
+        1..=60 => vec![SKUS[0].id],
         _ => vec![SKUS[1].id, SKUS[2].id],
     };
     if guest {
@@ -328,7 +328,7 @@ fn user(w: &mut String, i: u64, rng: &mut Rng) {
         2..=10 => "null".to_string(),
         _ => format!("\"+1 425555{:04}\"", i % 10_000),
     };
-    let pending = guest && rng.one_in(3);
+    let pending = guest && rng.one_in(20);
     let _ = write!(
         w,
         r#"{{"id":"{id}","businessPhones":["+1 425 555 {:04}"],"displayName":"{first} {last}","givenName":"{first}","surname":"{last}","jobTitle":"{dept} Specialist","mail":"{mail}","mobilePhone":{phone},"officeLocation":"{}/{}","preferredLanguage":"en-US","userPrincipalName":"{u}","accountEnabled":{enabled},"ageGroup":null,"city":"{city}","companyName":"Contoso","country":"{country}","createdDateTime":"{}","creationType":{},"department":"{dept}","employeeId":"E{i:07}","employeeType":"Employee","externalUserState":{},"externalUserStateChangeDateTime":{},"faxNumber":null,"imAddresses":["{mail}"],"mailNickname":"{}{i}","onPremisesDistinguishedName":{},"onPremisesImmutableId":{},"onPremisesLastSyncDateTime":{},"onPremisesSamAccountName":{},"onPremisesSecurityIdentifier":{},"onPremisesSyncEnabled":{},"otherMails":[],"passwordPolicies":"DisablePasswordExpiration","postalCode":"98052","proxyAddresses":["#,
@@ -610,7 +610,7 @@ fn main() -> io::Result<()> {
         if i > 0 {
             w.write_all(b",\n")?;
         }
-        let methods = match i % 20 {
+        let methods = match i % 500 {
             0 => "",
             1 => r#""email""#,
             _ => r#""microsoftAuthenticatorPush","mobilePhone""#,
