@@ -1,5 +1,7 @@
 //! PRX rules.
 
+pub(crate) mod addr;
+
 use super::Rule;
 
 pub const RULES: &[&dyn Rule] = &[];
