@@ -1,6 +1,7 @@
 //! UPN rules.
 
 mod federated_domain_cloud_user;
+mod reserved_hash_in_upn;
 mod unverified_upn_domain;
 
 use super::Rule;
@@ -8,4 +9,5 @@ use super::Rule;
 pub const RULES: &[&dyn Rule] = &[
     &unverified_upn_domain::UnverifiedUpnDomain,
     &federated_domain_cloud_user::FederatedDomainCloudUser,
+    &reserved_hash_in_upn::ReservedHashInUpn,
 ];
