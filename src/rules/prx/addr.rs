@@ -2,8 +2,9 @@
 //! the owners of addresses (users, groups, contacts), without allocating on the hot path.
 
 #![allow(dead_code)] // TEMP: until the PRX rules use every helper
-use crate::model::{Proxy, Tenant};
-use crate::rules::{Context, Object};
+use crate::model::{Proxy, Tenant, contact_props, group_props, user_props};
+use crate::rules::{Context, Object, Outcome, Skip};
+use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// The domain of an address or UPN (after the last `@`), trimmed, lower case; `None` when the
@@ -52,6 +53,40 @@ impl Owner {
             Owner::Group(i) => cx.group_obj(&t.groups.items[i as usize]),
             Owner::Contact(i) => cx.contact_obj(&t.contacts.items[i as usize]),
         }
+    }
+}
+
+/// Every user, group and contact, in parallel.
+pub fn all_owners(t: &Tenant) -> impl ParallelIterator<Item = Owner> + '_ {
+    let n = |len: usize| len as u32;
+    (0..n(t.users.items.len()))
+        .into_par_iter()
+        .map(Owner::User)
+        .chain(
+            (0..n(t.groups.items.len()))
+                .into_par_iter()
+                .map(Owner::Group),
+        )
+        .chain(
+            (0..n(t.contacts.items.len()))
+                .into_par_iter()
+                .map(Owner::Contact),
+        )
+}
+
+/// Skips unless some user, group or contact carries `proxyAddresses` (an export without it
+/// says nothing about addresses). A collection without the property contributes nothing.
+pub fn need_any_proxies(t: &Tenant) -> Outcome {
+    if t.users.has(user_props::PROXY_ADDRESSES)
+        || t.groups.has(group_props::PROXY_ADDRESSES)
+        || t.contacts.has(contact_props::PROXY_ADDRESSES)
+    {
+        Ok(())
+    } else {
+        Err(Skip(
+            "no user, group or contact has `proxyAddresses` (add it to the export's $select)"
+                .into(),
+        ))
     }
 }
 
