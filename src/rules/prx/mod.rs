@@ -2,7 +2,11 @@
 
 pub(crate) mod addr;
 mod duplicate_proxy_address;
+mod proxy_address_unverified_domain;
 
 use super::Rule;
 
-pub const RULES: &[&dyn Rule] = &[&duplicate_proxy_address::DuplicateProxyAddress];
+pub const RULES: &[&dyn Rule] = &[
+    &duplicate_proxy_address::DuplicateProxyAddress,
+    &proxy_address_unverified_domain::ProxyAddressUnverifiedDomain,
+];
