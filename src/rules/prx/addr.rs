@@ -1,7 +1,6 @@
 //! Helpers shared by the address rules (UPN, PRX): domains of addresses, proxy prefixes, and
 //! the owners of addresses (users, groups, contacts), without allocating on the hot path.
 
-#![allow(dead_code)] // TEMP: until the PRX rules use every helper
 use crate::model::{Proxy, Tenant, contact_props, group_props, user_props};
 use crate::rules::{Context, Object, Outcome, Skip};
 use rayon::prelude::*;
