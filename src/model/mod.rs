@@ -651,6 +651,16 @@ impl Tenant {
             .filter(move |&i| normalize_address(self.s(self.users.items[i as usize].upn)) == norm)
     }
 
+    /// Users whose UPN has the [`address_key`] `key`, without allocating. These are
+    /// candidates: the caller compares the normalised text, as hashes can collide.
+    pub fn users_by_upn_key(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.upn_index.partition_point(|&(k, _)| k < key);
+        self.upn_index[start..]
+            .iter()
+            .take_while(move |&&(k, _)| k == key)
+            .map(|&(_, i)| i)
+    }
+
     /// Runs of users sharing a UPN (case-insensitive), each run in index order.
     pub fn duplicate_upns(&self) -> Vec<Vec<u32>> {
         let mut out = Vec::new();

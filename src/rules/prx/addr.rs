@@ -1,0 +1,163 @@
+//! Helpers shared by the address rules (UPN, PRX): domains of addresses, proxy prefixes, and
+//! the owners of addresses (users, groups, contacts), without allocating on the hot path.
+
+use crate::model::{Proxy, Tenant, contact_props, group_props, user_props};
+use crate::rules::{Context, Object, Outcome, Skip};
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// The domain of an address or UPN (after the last `@`), trimmed, lower case; `None` when the
+/// text has no `@`. Borrows unless the domain has upper-case or non-ASCII letters.
+pub fn domain_lower(addr: &str) -> Option<Cow<'_, str>> {
+    let (_, d) = addr.rsplit_once('@')?;
+    let d = d.trim();
+    if d.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        Some(Cow::Owned(d.to_lowercase()))
+    } else {
+        Some(Cow::Borrowed(d))
+    }
+}
+
+/// The address part of an `smtp:` proxy address (prefix compared case-insensitively, the
+/// entry trimmed first), or `None` for other prefixes.
+pub fn smtp_address(raw: &str) -> Option<&str> {
+    let t = raw.trim();
+    let (prefix, rest) = t.split_at_checked(5)?;
+    prefix.eq_ignore_ascii_case("smtp:").then_some(rest)
+}
+
+/// An object that holds addresses.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Owner {
+    User(u32),
+    Group(u32),
+    Contact(u32),
+}
+
+impl Owner {
+    /// The owner's proxy addresses.
+    pub fn proxies(self, t: &Tenant) -> &[Proxy] {
+        match self {
+            Owner::User(i) => &t.users.items[i as usize].proxies,
+            Owner::Group(i) => &t.groups.items[i as usize].proxies,
+            Owner::Contact(i) => &t.contacts.items[i as usize].proxies,
+        }
+    }
+
+    /// The owner as a report object.
+    pub fn obj(self, cx: &Context) -> Object {
+        let t = cx.tenant;
+        match self {
+            Owner::User(i) => cx.user_obj(&t.users.items[i as usize]),
+            Owner::Group(i) => cx.group_obj(&t.groups.items[i as usize]),
+            Owner::Contact(i) => cx.contact_obj(&t.contacts.items[i as usize]),
+        }
+    }
+}
+
+/// Every user, group and contact, in parallel.
+pub fn all_owners(t: &Tenant) -> impl ParallelIterator<Item = Owner> + '_ {
+    let n = |len: usize| len as u32;
+    (0..n(t.users.items.len()))
+        .into_par_iter()
+        .map(Owner::User)
+        .chain(
+            (0..n(t.groups.items.len()))
+                .into_par_iter()
+                .map(Owner::Group),
+        )
+        .chain(
+            (0..n(t.contacts.items.len()))
+                .into_par_iter()
+                .map(Owner::Contact),
+        )
+}
+
+/// Skips unless some user, group or contact carries `proxyAddresses` (an export without it
+/// says nothing about addresses). A collection without the property contributes nothing.
+pub fn need_any_proxies(t: &Tenant) -> Outcome {
+    if t.users.has(user_props::PROXY_ADDRESSES)
+        || t.groups.has(group_props::PROXY_ADDRESSES)
+        || t.contacts.has(contact_props::PROXY_ADDRESSES)
+    {
+        Ok(())
+    } else {
+        Err(Skip(
+            "no user, group or contact has `proxyAddresses` (add it to the export's $select)"
+                .into(),
+        ))
+    }
+}
+
+/// How an object is named inside a message: "user `megan@contoso.com`", "group `Sales`".
+pub fn label(o: &Object) -> String {
+    if o.name.is_empty() {
+        format!("{} `{}`", o.kind.as_str(), o.id)
+    } else {
+        format!("{} `{}`", o.kind.as_str(), o.name)
+    }
+}
+
+/// At most this many items are spelled out in a message; the rest are counted (the related
+/// objects of the finding list them all).
+pub const MAX_LISTED: usize = 5;
+
+/// Joins already sorted items as "a, b and c", spelling out at most [`MAX_LISTED`] of them
+/// ("a, b, c, d, e and 3 more").
+pub fn join_list(items: &[String]) -> String {
+    let shown = &items[..items.len().min(MAX_LISTED)];
+    let more = items.len() - shown.len();
+    let mut s = String::new();
+    for (i, it) in shown.iter().enumerate() {
+        if i > 0 {
+            s.push_str(if i + 1 == shown.len() && more == 0 {
+                " and "
+            } else {
+                ", "
+            });
+        }
+        s.push_str(it);
+    }
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        assert_eq!(
+            domain_lower("a@Contoso.COM").as_deref(),
+            Some("contoso.com")
+        );
+        assert_eq!(
+            domain_lower("a#EXT#@x.onmicrosoft.com").as_deref(),
+            Some("x.onmicrosoft.com")
+        );
+        assert_eq!(domain_lower("a@b@c.com").as_deref(), Some("c.com"));
+        assert_eq!(domain_lower("nodomain"), None);
+    }
+
+    #[test]
+    fn smtp() {
+        assert_eq!(smtp_address(" SMTP:a@b.com "), Some("a@b.com"));
+        assert_eq!(smtp_address("smtp:a@b.com"), Some("a@b.com"));
+        assert_eq!(smtp_address("sip:a@b.com"), None);
+        assert_eq!(smtp_address("smt"), None);
+        assert_eq!(smtp_address("smté:x"), None);
+    }
+
+    #[test]
+    fn lists() {
+        let v: Vec<String> = (1..=7).map(|i| i.to_string()).collect();
+        assert_eq!(join_list(&v[..1]), "1");
+        assert_eq!(join_list(&v[..2]), "1 and 2");
+        assert_eq!(join_list(&v[..3]), "1, 2 and 3");
+        assert_eq!(join_list(&v[..5]), "1, 2, 3, 4 and 5");
+        assert_eq!(join_list(&v), "1, 2, 3, 4, 5 and 2 more");
+    }
+}

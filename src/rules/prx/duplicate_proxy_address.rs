@@ -1,0 +1,120 @@
+use super::addr::{Owner, all_owners, join_list, label, need_any_proxies};
+use crate::model::{Tenant, normalize_address};
+use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta};
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// PRX001: the same proxy address on two or more objects.
+pub struct DuplicateProxyAddress;
+
+static META: RuleMeta = RuleMeta {
+    code: "PRX001",
+    name: "duplicate-proxy-address",
+    category: Category::Breakage,
+    summary: "proxy address held by more than one user, group or contact",
+    options: &[],
+    doc: include_str!("../../../rules/PRX001.md"),
+};
+
+/// Owners numbered users first, then groups, then contacts, so that an entry is 16 bytes.
+struct Numbering {
+    users: u32,
+    groups: u32,
+}
+
+impl Numbering {
+    fn new(t: &Tenant) -> Self {
+        Numbering {
+            users: t.users.items.len() as u32,
+            groups: t.groups.items.len() as u32,
+        }
+    }
+    fn number(&self, o: Owner) -> u32 {
+        match o {
+            Owner::User(i) => i,
+            Owner::Group(i) => self.users + i,
+            Owner::Contact(i) => self.users + self.groups + i,
+        }
+    }
+    fn owner(&self, n: u32) -> Owner {
+        if n < self.users {
+            Owner::User(n)
+        } else if n - self.users < self.groups {
+            Owner::Group(n - self.users)
+        } else {
+            Owner::Contact(n - self.users - self.groups)
+        }
+    }
+}
+
+/// The findings for one run of entries sharing an address hash.
+fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<Finding> {
+    let t = cx.tenant;
+    let raw = |owner: u32, i: u32| t.s(num.owner(owner).proxies(t)[i as usize].raw);
+    // Same hash: group by the normalised text to rule out collisions; (text, owner, index)
+    // order keeps, per owner, its first spelling of the address.
+    let mut by_text: Vec<(Cow<'_, str>, u32, u32)> = run
+        .iter()
+        .map(|&(_, o, i)| (normalize_address(raw(o, i)), o, i))
+        .collect();
+    by_text.sort_unstable();
+    by_text.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    let mut out = Vec::new();
+    for same in by_text.chunk_by(|a, b| a.0 == b.0) {
+        if same.len() < 2 {
+            continue;
+        }
+        let holders: Vec<Object> = same.iter().map(|x| num.owner(x.1).obj(cx)).collect();
+        // Listed by kind, then name, then id: readable and deterministic.
+        let mut order: Vec<usize> = (0..holders.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&holders[a], &holders[b]);
+            (a.kind, &a.name, &a.id).cmp(&(b.kind, &b.name, &b.id))
+        });
+        for (k, x) in same.iter().enumerate() {
+            let others: Vec<usize> = order.iter().copied().filter(|&j| j != k).collect();
+            let names: Vec<String> = others.iter().map(|&j| label(&holders[j])).collect();
+            let message = format!(
+                "proxy address `{}` is also held by {}",
+                raw(x.1, x.2).trim(),
+                join_list(&names)
+            );
+            out.push(
+                cx.finding(&META, holders[k].clone(), message)
+                    .with_related(others.iter().map(|&j| holders[j].clone()).collect())
+                    .with_key(same[0].0.as_ref()),
+            );
+        }
+    }
+    out
+}
+
+impl Rule for DuplicateProxyAddress {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        need_any_proxies(t)?;
+        let num = Numbering::new(t);
+        let mut entries: Vec<(u64, u32, u32)> = all_owners(t)
+            .flat_map_iter(|o| {
+                let n = num.number(o);
+                o.proxies(t)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| !t.s(p.raw).trim().is_empty())
+                    .map(move |(i, p)| (p.key, n, i as u32))
+            })
+            .collect();
+        entries.par_sort_unstable();
+        out.par_extend(
+            entries
+                .par_chunk_by(|a, b| a.0 == b.0)
+                .filter(|run| run.len() > 1 && run[0].1 != run[run.len() - 1].1)
+                .flat_map_iter(|run| run_findings(cx, &num, run)),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+use super::addr::{all_owners, need_any_proxies, smtp_address};
+use crate::model::normalize_address;
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
+use rayon::prelude::*;
+
+/// PRX003: a proxy address without prefix, an invalid SMTP address, or several primaries.
+pub struct MalformedProxyAddress;
+
+static META: RuleMeta = RuleMeta {
+    code: "PRX003",
+    name: "malformed-proxy-address",
+    category: Category::Hygiene,
+    summary: "proxy address without prefix, invalid smtp address, or several primary smtp addresses",
+    options: &[],
+    doc: include_str!("../../../rules/PRX003.md"),
+};
+
+/// Whether the trimmed entry starts with a `prefix:` part: one or more ASCII letters or digits
+/// before the first `:`.
+pub fn has_prefix(entry: &str) -> bool {
+    entry
+        .split_once(':')
+        .is_some_and(|(p, _)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Characters that never belong in a proxy SMTP address (they come from pasted display
+/// names, lists or a doubled prefix).
+const FORBIDDEN: &[char] = &['<', '>', '(', ')', '[', ']', ',', ';', ':', '"', '\\'];
+
+/// Why the address part of an SMTP proxy address is not a valid address, if it is not.
+pub fn smtp_problem(addr: &str) -> Option<String> {
+    if addr.chars().any(char::is_whitespace) {
+        return Some("it contains whitespace".into());
+    }
+    if addr.chars().any(char::is_control) {
+        return Some("it contains a control character".into());
+    }
+    if let Some(c) = addr.chars().find(|c| FORBIDDEN.contains(c)) {
+        return Some(format!("it contains `{c}`"));
+    }
+    let Some((local, domain)) = addr.split_once('@') else {
+        return Some("it has no `@`".into());
+    };
+    if domain.contains('@') {
+        return Some("it has more than one `@`".into());
+    }
+    if local.is_empty() {
+        return Some("the part before `@` is empty".into());
+    }
+    if domain.is_empty() {
+        return Some("the domain is empty".into());
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Some("the part before `@` has a misplaced dot".into());
+    }
+    if !domain.contains('.') {
+        return Some(format!("domain `{domain}` has no dot"));
+    }
+    if domain.split('.').any(str::is_empty) {
+        return Some(format!("domain `{domain}` has an empty label"));
+    }
+    None
+}
+
+impl Rule for MalformedProxyAddress {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        need_any_proxies(t)?;
+        out.par_extend(all_owners(t).flat_map_iter(|o| {
+            let proxies = o.proxies(t);
+            let mut v: Vec<Finding> = Vec::new();
+            let mut primaries = 0;
+            for p in proxies.iter() {
+                let entry = t.s(p.raw).trim();
+                if entry.starts_with("SMTP:") {
+                    primaries += 1;
+                }
+                let (message, kind) = if entry.is_empty() {
+                    ("an empty proxy address has no `prefix:` part".to_owned(), "no-prefix")
+                } else if !has_prefix(entry) {
+                    (
+                        format!("proxy address `{entry}` has no `prefix:` part (such as `smtp:`)"),
+                        "no-prefix",
+                    )
+                } else if let Some(why) = smtp_address(entry).and_then(smtp_problem) {
+                    (
+                        format!("proxy address `{entry}` is not a valid SMTP address: {why}"),
+                        "invalid",
+                    )
+                } else {
+                    continue;
+                };
+                let key = format!("{kind}:{}", normalize_address(entry));
+                if v.iter().any(|f| f.key == key) {
+                    continue; // the same bad entry twice on the object
+                }
+                v.push(cx.finding(&META, o.obj(cx), message).with_key(key));
+            }
+            if primaries > 1 {
+                let mut list: Vec<&str> = proxies
+                    .iter()
+                    .map(|p| t.s(p.raw).trim())
+                    .filter(|e| e.starts_with("SMTP:"))
+                    .collect();
+                list.sort_unstable();
+                let list: Vec<String> = list.iter().map(|e| format!("`{e}`")).collect();
+                v.push(
+                    cx.finding(
+                        &META,
+                        o.obj(cx),
+                        format!(
+                            "object has {primaries} primary SMTP addresses ({}); only one may be primary",
+                            list.join(", ")
+                        ),
+                    )
+                    .with_key("primary"),
+                );
+            }
+            v
+        }));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert!(has_prefix("SMTP:a@b.com"));
+        assert!(has_prefix("X500:/o=ExchangeLabs"));
+        assert!(has_prefix("sip:a@b.com"));
+        assert!(!has_prefix("a@b.com"));
+        assert!(!has_prefix(":a@b.com"));
+        assert!(!has_prefix("smtp :a@b.com"));
+        assert!(!has_prefix(""));
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(smtp_problem("megan@contoso.com"), None);
+        assert_eq!(smtp_problem("megan.bowen+x@sub.contoso.co.uk"), None);
+        assert_eq!(smtp_problem("jürgen@müller.de"), None);
+        for bad in [
+            "megan",
+            "@contoso.com",
+            "megan@",
+            "megan@contoso",
+            "megan@@contoso.com",
+            "a@b@contoso.com",
+            " megan@contoso.com",
+            "megan @contoso.com",
+            "Megan <megan@contoso.com>",
+            "smtp:megan@contoso.com",
+            "megan@contoso..com",
+            "megan@.contoso.com",
+            "megan@contoso.com.",
+            ".megan@contoso.com",
+            "me..gan@contoso.com",
+            "megan@contoso.com;lee@contoso.com",
+            "",
+        ] {
+            assert!(smtp_problem(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+use crate::model::user_props;
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use rayon::prelude::*;
+
+/// UPN003: a `#` in a UPN other than the guest marker `#EXT#` before the `@`.
+pub struct ReservedHashInUpn;
+
+static META: RuleMeta = RuleMeta {
+    code: "UPN003",
+    name: "reserved-hash-in-upn",
+    category: Category::Breakage,
+    summary: "user principal name contains the reserved character `#`",
+    options: &[],
+    doc: include_str!("../../../rules/UPN003.md"),
+};
+
+const MARKER: &str = "#EXT#";
+
+/// Whether `upn` has a `#` outside the single guest marker `#EXT#` (any case) that directly
+/// precedes the last `@`.
+pub fn has_reserved_hash(upn: &str) -> bool {
+    let Some(at) = upn.rfind('@') else {
+        return upn.contains('#');
+    };
+    let (local, domain) = upn.split_at(at);
+    let local = match local.len().checked_sub(MARKER.len()) {
+        Some(cut) if local.is_char_boundary(cut) && local[cut..].eq_ignore_ascii_case(MARKER) => {
+            &local[..cut]
+        }
+        _ => local,
+    };
+    local.contains('#') || domain.contains('#')
+}
+
+impl Rule for ReservedHashInUpn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
+        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+            let upn = t.s(u.upn);
+            if !has_reserved_hash(upn) {
+                return None;
+            }
+            let message = if u.is_synced() {
+                format!(
+                    "userPrincipalName `{upn}` contains the reserved character `#`; the user is synced from on-premises and cannot sign in to the Azure portal"
+                )
+            } else {
+                format!("userPrincipalName `{upn}` contains the reserved character `#`")
+            };
+            Some(cx.finding(&META, cx.user_obj(u), message))
+        }));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_reserved_hash as h;
+
+    #[test]
+    fn guest_marker_is_allowed_once_before_at() {
+        assert!(!h("megan@contoso.com"));
+        assert!(!h("megan_fabrikam.com#EXT#@contoso.onmicrosoft.com"));
+        assert!(!h("megan_fabrikam.com#ext#@contoso.onmicrosoft.com"));
+        assert!(!h("#EXT#@contoso.onmicrosoft.com"));
+        assert!(!h(""));
+        assert!(h("john#smith@contoso.com"));
+        assert!(h("jo#hn_fabrikam.com#EXT#@contoso.onmicrosoft.com"));
+        assert!(h("megan#EXT##EXT#@contoso.onmicrosoft.com"));
+        assert!(h("alex#EXT#.old@contoso.com"));
+        assert!(h("alex@contoso#.com"));
+        assert!(h("no-at-sign#1"));
+        assert!(h("#EXT#"));
+        assert!(h("é#EXT@contoso.com"));
+    }
+}

@@ -1,0 +1,53 @@
+use crate::model::user_props;
+use crate::rules::prx::addr::domain_lower;
+use crate::rules::{
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+};
+use rayon::prelude::*;
+
+/// UPN001: a user whose UPN is not in a verified domain of the tenant.
+pub struct UnverifiedUpnDomain;
+
+static META: RuleMeta = RuleMeta {
+    code: "UPN001",
+    name: "unverified-upn-domain",
+    category: Category::Breakage,
+    summary: "user principal name in a domain the tenant has not verified",
+    options: &[],
+    doc: include_str!("../../../rules/UPN001.md"),
+};
+
+impl Rule for UnverifiedUpnDomain {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
+        let t = cx.tenant;
+        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
+        need_collection(&t.domains, "domains")?;
+        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+            let upn = t.s(u.upn);
+            if upn.trim().is_empty() {
+                return None;
+            }
+            let message = match domain_lower(upn) {
+                Some(d) if t.is_verified_domain(&d) => return None,
+                Some(d) if !d.is_empty() => {
+                    if t.domain(&d).is_some() {
+                        format!(
+                            "userPrincipalName `{upn}` is in domain `{d}`, which is added to the tenant but not verified"
+                        )
+                    } else {
+                        format!(
+                            "userPrincipalName `{upn}` is in domain `{d}`, which is not a domain of the tenant"
+                        )
+                    }
+                }
+                _ => format!("userPrincipalName `{upn}` has no domain part"),
+            };
+            Some(cx.finding(&META, cx.user_obj(u), message))
+        }));
+        Ok(())
+    }
+}
