@@ -65,15 +65,24 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             .num_threads(n)
             .build_global();
     }
+    let timings = std::env::var_os("TENANTLINT_TIMINGS").is_some();
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
+        let start = std::time::Instant::now();
         let tenant = snapshot::load(spec)?;
+        let loaded_at = start.elapsed();
         let (now, now_source) = match (s.now, &tenant.info.exported_at) {
             (Some(n), _) => (n, NowSource::Option),
             (None, Some((_, t))) => (*t, NowSource::ExportedAt),
             (None, None) => (jiff::Timestamp::now().as_second(), NowSource::Clock),
         };
         let result = engine::run(&tenant, now, &s.options, &s.rules);
+        if timings {
+            eprintln!("timing: load {loaded_at:.2?}, rules {:.2?}", start.elapsed() - loaded_at);
+            for (code, took) in &result.timings {
+                eprintln!("timing:   {code} {took:.2?}");
+            }
+        }
         loaded.push((spec, tenant, now, now_source, result));
     }
     let reports: Vec<Report> = loaded

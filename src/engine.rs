@@ -11,6 +11,8 @@ pub struct RunResult {
     pub skipped: Vec<(&'static RuleMeta, String)>,
     /// How many rules ran.
     pub rules_run: usize,
+    /// Wall time of each rule, in code order (for `TENANTLINT_TIMINGS=1`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Runs `rules` in parallel. Findings come out sorted by rule code, object type, object id,
@@ -24,15 +26,18 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
     let outcomes: Vec<_> = rules
         .par_iter()
         .map(|r| {
+            let start = std::time::Instant::now();
             let mut out = Vec::new();
             let outcome = r.check(&cx, &mut out);
-            (r.meta(), outcome, out)
+            (r.meta(), outcome, out, start.elapsed())
         })
         .collect();
     let mut findings = Vec::new();
     let mut skipped = Vec::new();
     let mut rules_run = 0;
-    for (meta, outcome, out) in outcomes {
+    let mut timings = Vec::new();
+    for (meta, outcome, out, took) in outcomes {
+        timings.push((meta.code, took));
         match outcome {
             Ok(()) => {
                 rules_run += 1;
@@ -68,6 +73,7 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
         findings,
         skipped,
         rules_run,
+        timings,
     }
 }
 
