@@ -57,6 +57,20 @@ impl File {
         self.err_at(self.offset_of(sub) + local, describe(&e))
     }
 
+    /// Rejects a top-level array where an object is expected: serde would otherwise read the
+    /// array as the object's fields in order and report a baffling type error.
+    fn expect_object(&self, what: &str, hint: &str) -> Result<(), InputError> {
+        let text = self.text();
+        let lead = text.len() - text.trim_start().len();
+        if text.as_bytes().get(lead) == Some(&b'[') {
+            return Err(self.err_at(
+                lead,
+                format!("wrong type: expected {what}, found an array{hint}"),
+            ));
+        }
+        Ok(())
+    }
+
     fn parse<'a, T: Deserialize<'a>>(&'a self) -> Result<T, InputError> {
         serde_json::from_str(self.text()).map_err(|e| self.serde_err(self.text(), e))
     }
@@ -390,6 +404,10 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
 }
 
 fn gather_document(file: &File) -> Result<Gathered<'_>, InputError> {
+    file.expect_object(
+        "a tenant snapshot object",
+        " (a single Graph response belongs in a snapshot directory, e.g. as users.json: see docs/snapshot-format.md)",
+    )?;
     let doc: RawDoc = file.parse()?;
     let mut g = Gathered::default();
     use CollectionKind::*;
@@ -457,11 +475,18 @@ fn gather_directory<'a>(files: &'a [File], roles: &[Role]) -> Result<Gathered<'a
                     Part::Members(id, ids)
                 }
                 Role::Tenant => {
+                    f.expect_object("a tenant object", "")?;
                     let t: TenantFile = f.parse()?;
                     Part::Tenant(t.tenant, t.exported_at)
                 }
-                Role::Policies => Part::Policies(f.parse()?),
-                Role::Policy(k) => Part::Policy(k, f),
+                Role::Policies => {
+                    f.expect_object("an object of policies", "")?;
+                    Part::Policies(f.parse()?)
+                }
+                Role::Policy(k) => {
+                    f.expect_object("a policy object", "")?;
+                    Part::Policy(k, f)
+                }
             })
         })
         .collect::<Result<_, _>>()?;

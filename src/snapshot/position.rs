@@ -81,6 +81,13 @@ pub fn path_at(text: &[u8], offset: usize) -> String {
         }
         i += 1;
     }
+    // An error reported at an object's closing brace (serde's "missing field") is about the
+    // object itself, not about its last property.
+    if text.get(end) == Some(&b'}')
+        && let Some(Frame::Object { key, .. }) = stack.last_mut()
+    {
+        *key = None;
+    }
     let mut out = String::new();
     for f in &stack {
         match f {
@@ -122,5 +129,10 @@ mod tests {
         let t = br#"{"a,b": {"c]": [1, 2, "x"]}}"#;
         let off = t.iter().position(|&b| b == b'x').unwrap();
         assert_eq!(path_at(t, off), "a,b.c][2]");
+        // At an object's closing brace: the object, not its last property.
+        let t = br#"{"users": [{"displayName": "x"}]}"#;
+        let off = t.iter().rposition(|&b| b == b'}').unwrap() - 2;
+        assert_eq!(t[off], b'}');
+        assert_eq!(path_at(t, off), "users[0]");
     }
 }
