@@ -278,14 +278,22 @@ struct Stamp(String, i64);
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        match parse_timestamp(&s) {
-            Some(t) => Ok(Stamp(s, t)),
-            None => Err(serde::de::Error::invalid_value(
-                serde::de::Unexpected::Str(&s),
-                &"an RFC 3339 timestamp",
-            )),
+        // A visitor, so that the error is raised inside the parser and keeps the value's
+        // position (an error built after `String::deserialize` returns is placed wherever the
+        // parser stops, e.g. at the closing brace).
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 timestamp")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stamp, E> {
+                parse_timestamp(v)
+                    .map(|t| Stamp(v.to_owned(), t))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
         }
+        d.deserialize_str(V)
     }
 }
 
@@ -447,11 +455,15 @@ fn gather_directory<'a>(files: &'a [File], roles: &[Role]) -> Result<Gathered<'a
         Policies(RawPolicies<'a>),
         Policy(PolicyKey, &'a File),
     }
+    // No `#[serde(flatten)]` here: it buffers the object, and an error in `exportedAt` would
+    // then lose its line, column and path.
     #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
+    #[serde(rename_all = "camelCase", expecting = "a tenant object")]
     struct TenantFile {
-        #[serde(flatten)]
-        tenant: WireTenant,
+        #[serde(default)]
+        id: Option<String>,
+        #[serde(default)]
+        display_name: Option<String>,
         #[serde(default)]
         exported_at: Option<Stamp>,
     }
@@ -477,7 +489,12 @@ fn gather_directory<'a>(files: &'a [File], roles: &[Role]) -> Result<Gathered<'a
                 Role::Tenant => {
                     f.expect_object("a tenant object", "")?;
                     let t: TenantFile = f.parse()?;
-                    Part::Tenant(t.tenant, t.exported_at)
+                    let tenant = WireTenant {
+                        id: t.id,
+                        display_name: t.display_name,
+                        exported_at: None,
+                    };
+                    Part::Tenant(tenant, t.exported_at)
                 }
                 Role::Policies => {
                     f.expect_object("an object of policies", "")?;
