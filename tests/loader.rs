@@ -1279,3 +1279,37 @@ fn errors_go_through_the_binary_unchanged() {
         ));
     assert!(!out.exists());
 }
+
+/// The layout the `az rest` script of docs/snapshot-format.md writes: group pages and
+/// per-group member folders side by side in `groups/`, members as an array of pages.
+#[test]
+fn group_pages_and_member_folders_side_by_side() {
+    let dir = tmp();
+    let g = "45b7d2e7-b882-4a80-ba97-10b7a63b8fa4";
+    put(
+        dir.path(),
+        "users/page-00001.json",
+        json!({"value": [{"id": MEGAN}]}).to_string(),
+    );
+    put(
+        dir.path(),
+        "groups/page-00001.json",
+        json!({"value": [{"id": g, "displayName": "Sales"}], "@odata.nextLink": "n"}).to_string(),
+    );
+    put(
+        dir.path(),
+        "groups/page-00002.json",
+        json!({"value": []}).to_string(),
+    );
+    put(
+        dir.path(),
+        &format!("groups/{g}/members.json"),
+        json!([{"value": [{"@odata.type": "#microsoft.graph.user", "id": MEGAN}], "@odata.nextLink": "n"}, {"value": []}])
+            .to_string(),
+    );
+    let t = load(&dir.path().display().to_string());
+    assert_eq!(
+        summary(&t)["groups"][2][0][5],
+        json!([format!("user {MEGAN}")])
+    );
+}
