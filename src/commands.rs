@@ -78,7 +78,10 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
         };
         let result = engine::run(&tenant, now, &s.options, &s.rules);
         if timings {
-            eprintln!("timing: load {loaded_at:.2?}, rules {:.2?}", start.elapsed() - loaded_at);
+            eprintln!(
+                "timing: load {loaded_at:.2?}, rules {:.2?}",
+                start.elapsed() - loaded_at
+            );
             for (code, took) in &result.timings {
                 eprintln!("timing:   {code} {took:.2?}");
             }

@@ -53,6 +53,24 @@ impl File {
     fn offset_of(&self, s: &str) -> usize {
         s.as_ptr() as usize - self.text().as_ptr() as usize
     }
+
+    /// Rejects a top-level array where an object is expected: serde would otherwise read the
+    /// array as the object's fields in order and report a baffling type error.
+    fn expect_object(&self, file: usize, what: &str, hint: &str) -> Result<(), Located> {
+        let text = self.text();
+        let lead = text.len() - text.trim_start().len();
+        if text.as_bytes().get(lead) == Some(&b'[') {
+            return Err(Located {
+                file,
+                offset: lead,
+                error: self.err_at(
+                    lead,
+                    format!("wrong type: expected {what}, found an array{hint}"),
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// serde_json's message without its " at line L column C" tail (we print our own position).
@@ -257,14 +275,22 @@ struct Stamp(String, i64);
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        match parse_timestamp(&s) {
-            Some(t) => Ok(Stamp(s, t)),
-            None => Err(serde::de::Error::invalid_value(
-                serde::de::Unexpected::Str(&s),
-                &"an RFC 3339 timestamp",
-            )),
+        // A visitor, so that the error is raised inside the parser and keeps the value's
+        // position (an error built after `String::deserialize` returns is placed wherever the
+        // parser stops, e.g. at the closing brace).
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 timestamp")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stamp, E> {
+                parse_timestamp(v)
+                    .map(|t| Stamp(v.to_owned(), t))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
         }
+        d.deserialize_str(V)
     }
 }
 
@@ -279,11 +305,15 @@ struct RawPolicies<'a> {
     on_premises_password_reset_policy: Option<WireOnPremPolicy>,
 }
 
+/// `tenant.json` of a snapshot directory. No `#[serde(flatten)]`: it buffers the object, and
+/// an error in `exportedAt` would then lose its line, column and path.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a tenant object")]
 struct TenantFile {
-    #[serde(flatten)]
-    tenant: WireTenant,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
     #[serde(default)]
     exported_at: Option<Stamp>,
 }
@@ -331,6 +361,19 @@ impl File {
         sub: &'a str,
     ) -> Result<T, Located> {
         serde_json::from_str(sub).map_err(|e| self.serde_located(file, sub, e))
+    }
+}
+
+/// What kind of JSON value `text` starts with, for "found …" in messages.
+fn found(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(_) => "a number",
+        None => "the end of the file",
     }
 }
 
@@ -448,13 +491,7 @@ where
             for text in elems {
                 let offset = f.offset_of(text);
                 if !text.starts_with('{') {
-                    let found = match text.as_bytes()[0] {
-                        b'[' => "an array",
-                        b'"' => "a string",
-                        b'n' => "null",
-                        b't' | b'f' => "a boolean",
-                        _ => "a number",
-                    };
+                    let found = found(text);
                     let msg = format!(
                         "wrong type: expected an object in {}, found {found}",
                         self.kind.key()
@@ -623,8 +660,9 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
             }
             _ => {
                 let msg = format!(
-                    "wrong type: expected an array or a Graph page with a \"value\" array for {}",
-                    coll.kind().key()
+                    "wrong type: expected an array or a Graph page with a \"value\" array for {}, found {}",
+                    coll.kind().key(),
+                    found(&s.text[s.pos..])
                 );
                 Err(self.err(ScanError {
                     offset: s.pos,
@@ -762,14 +800,13 @@ fn split_document<'s, 'a: 's>(
     let text = f.text();
     let mut s = Scanner::new(text);
     let mut head = Head::default();
-    if s.peek() != Some(b'{') {
-        let e = ScanError {
-            offset: s.pos,
-            message: "wrong type: expected a tenant snapshot object {\"users\": […], …} (see docs/snapshot-format.md)".into(),
-        };
-        return Err(sp.err(e));
-    }
-    s.pos += 1;
+    f.expect_object(
+        sp.file,
+        "a tenant snapshot object",
+        " (a single Graph response belongs in a snapshot directory, e.g. as users.json: see docs/snapshot-format.md)",
+    )?;
+    s.expect(b'{', "a tenant snapshot object")
+        .map_err(|e| sp.err(e))?;
     let mut seen: Vec<&str> = Vec::new();
     if s.peek() == Some(b'}') {
         s.pos += 1;
@@ -851,12 +888,21 @@ fn split_file<'s, 'a: 's>(
             head.members = Some((id, ids));
         }
         Role::Tenant => {
+            f.expect_object(fi, "a tenant object", "")?;
             let t: TenantFile = f.parse_slice(fi, f.text())?;
-            head.tenant = Some(t.tenant);
+            head.tenant = Some(WireTenant {
+                id: t.id,
+                display_name: t.display_name,
+                exported_at: None,
+            });
             head.exported_at = t.exported_at;
         }
-        Role::Policies => head.policies(f.parse_slice(fi, f.text())?),
+        Role::Policies => {
+            f.expect_object(fi, "an object of policies", "")?;
+            head.policies(f.parse_slice(fi, f.text())?)
+        }
         Role::Policy(k) => {
+            f.expect_object(fi, "a policy object", "")?;
             let mut p = RawPolicies::default();
             match k {
                 PolicyKey::Authorization => {

@@ -81,8 +81,17 @@ pub fn path_at(text: &[u8], offset: usize) -> String {
         }
         i += 1;
     }
+    // An error reported at an object's closing brace (serde's "missing field") is about the
+    // object itself, not about its last property.
+    if text.get(end) == Some(&b'}')
+        && let Some(Frame::Object { key, .. }) = stack.last_mut()
+    {
+        *key = None;
+    }
     let mut out = String::new();
-    for f in &stack {
+    // A path through pathological nesting is cut short: its start says where it is.
+    const SHOWN: usize = 24;
+    for f in stack.iter().take(SHOWN) {
         match f {
             Frame::Object { key: Some(k), .. } => {
                 if !out.is_empty() {
@@ -97,6 +106,9 @@ pub fn path_at(text: &[u8], offset: usize) -> String {
                 out.push(']');
             }
         }
+    }
+    if stack.len() > SHOWN {
+        out.push('…');
     }
     out
 }
@@ -122,5 +134,10 @@ mod tests {
         let t = br#"{"a,b": {"c]": [1, 2, "x"]}}"#;
         let off = t.iter().position(|&b| b == b'x').unwrap();
         assert_eq!(path_at(t, off), "a,b.c][2]");
+        // At an object's closing brace: the object, not its last property.
+        let t = br#"{"users": [{"displayName": "x"}]}"#;
+        let off = t.iter().rposition(|&b| b == b'}').unwrap() - 2;
+        assert_eq!(t[off], b'}');
+        assert_eq!(path_at(t, off), "users[0]");
     }
 }
