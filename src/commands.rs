@@ -69,7 +69,11 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
         let start = std::time::Instant::now();
-        let tenant = snapshot::load(spec)?;
+        let tenant = if s.quiet || !io::stderr().is_terminal() {
+            snapshot::load(spec)?
+        } else {
+            snapshot::load_with_progress(spec, &Bar::new(spec))?
+        };
         let loaded_at = start.elapsed();
         let (now, now_source) = match (s.now, &tenant.info.exported_at) {
             (Some(n), _) => (n, NowSource::Option),
@@ -116,6 +120,41 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
         }
+    }
+}
+
+/// A progress bar on stderr while a large snapshot loads (only on a terminal, not with --quiet).
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(spec: &str) -> Bar {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!("loading {spec}"));
+        Bar(bar)
+    }
+}
+
+impl snapshot::Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        // Small snapshots load faster than a bar can be read.
+        if total_bytes >= 64 << 20 {
+            self.0
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        self.0.set_length(total_bytes);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
     }
 }
 
