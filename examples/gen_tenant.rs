@@ -434,6 +434,7 @@ fn ts(secs: u64) -> String {
     format!("{}", t.strftime("%Y-%m-%dT%H:%M:%SZ"))
 }
 
+#[allow(dead_code)] // the benches include this file for `generate` only
 fn main() -> io::Result<()> {
     let a = match args() {
         Ok(a) => a,
@@ -447,7 +448,17 @@ fn main() -> io::Result<()> {
         None => Box::new(io::stdout().lock()),
     };
     let mut w = BufWriter::with_capacity(1 << 20, out);
-    let n = a.users;
+    generate(a.users, a.seed, &mut w)?;
+    w.flush()
+}
+
+/// Writes a snapshot of `n` users generated from `seed` to `w`.
+pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
+    let a = Args {
+        users: n,
+        seed,
+        out: None,
+    };
     writeln!(w, "{{\n\"exportedAt\":\"2026-11-20T08:00:00.0000000Z\",")?;
     writeln!(
         w,
@@ -629,5 +640,5 @@ fn main() -> io::Result<()> {
 }}
 "#
     )?;
-    w.flush()
+    Ok(())
 }

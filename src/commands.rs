@@ -110,7 +110,8 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
         (Some(w), Some(threshold)) if w >= threshold => Exit::Findings,
         _ => Exit::Clean,
     };
-    match &s.output {
+    let start = std::time::Instant::now();
+    let written = match &s.output {
         Some(path) => {
             write_atomically(path, |w| report::write(s.format, &reports, w, false))?;
             Ok(exit)
@@ -120,7 +121,11 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
         }
+    };
+    if timings {
+        eprintln!("timing: report {:.2?}", start.elapsed());
     }
+    written
 }
 
 /// A progress bar on stderr while a large snapshot loads (only on a terminal, not with --quiet).

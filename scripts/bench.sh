@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Whole-program benchmark. Generates 250k/500k/1M-user snapshots (deterministic), then measures,
+# in the same run and with each file in the page cache:
+#   - the floor: a bare serde_json IgnoredAny parse of the file (examples/floor.rs);
+#   - tenantlint check --format json with all rules.
+# Prints a Markdown table: wall time (best of RUNS), MB/s, ratio to the floor, peak RSS, and the
+# share of the run spent writing the JSON report.
+#
+#   scripts/bench.sh                 # SIZES="250000 500000 1000000" RUNS=3
+#   SIZES=100000 RUNS=1 scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${BENCH_DIR:-target/bench}
+sizes=${SIZES:-"250000 500000 1000000"}
+runs=${RUNS:-3}
+mkdir -p "$dir"
+cargo build --release --quiet --bin tenantlint --example gen_tenant --example floor
+bin=target/release
+
+# "wall_seconds peak_rss_kb" of the best (fastest) of $runs runs of a command.
+measure() {
+  local best="" rss="" out="$dir/time.txt"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -v "$@" >/dev/null 2>"$out"
+    local w r
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$out")
+    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
+    if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$w; rss=$r; fi
+  done
+  echo "$best $rss"
+}
+
+echo "| users | file MB | floor s | tenantlint s | MB/s | ratio to floor | peak RSS MB | RSS over file MB | findings | report share |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $sizes; do
+  f="$dir/tenant-$n.json"
+  [ -f "$f" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$f"
+  cat "$f" >/dev/null
+  bytes=$(stat -c %s "$f")
+  read -r floor _ < <(measure "$bin/examples/floor" "$f")
+  read -r wall rss < <(measure "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json")
+  timing=$(TENANTLINT_TIMINGS=1 "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json" 2>&1 >/dev/null)
+  findings=$(grep -o '"fingerprint"' "$dir/report-$n.json" | wc -l)
+  report=$(echo "$timing" | awk '/timing: report/ {print $3}')
+  awk -v n="$n" -v b="$bytes" -v fl="$floor" -v w="$wall" -v r="$rss" -v fi="$findings" -v rep="$report" 'BEGIN {
+    mb = b / 1e6
+    # report time as printed by Rust: 123.45ms / 1.23s / 456.78µs
+    t = rep; s = 0
+    if (t ~ /ms$/) { sub(/ms$/, "", t); s = t / 1000 } else if (t ~ /µs$/) { sub(/µs$/, "", t); s = t / 1e6 } else { sub(/s$/, "", t); s = t }
+    printf "| %d | %.0f | %.2f | %.2f | %.0f | %.2f | %.0f | %.0f | %d | %.1f%% |\n", n, mb, fl, w, mb / w, w / fl, r / 1024, r / 1024 - b / 1048576, fi, 100 * s / w
+  }'
+done
