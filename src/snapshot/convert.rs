@@ -57,7 +57,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     let guest_type = w
         .user_type
         .val()
-        .is_some_and(|t| t.0.trim().eq_ignore_ascii_case("guest"));
+        .is_some_and(|t| trim(&t.0).eq_ignore_ascii_case("guest"));
     if guest_type
         || upn
             .as_ref()
@@ -270,7 +270,7 @@ pub fn registration(w: WireRegistration, s: &StrSink, props: &mut u32) -> Regist
             .methods_registered
             .unwrap_or_default()
             .iter()
-            .fold(0, |acc, m| acc | methods::bit(m.0.trim())),
+            .fold(0, |acc, m| acc | methods::bit(trim(&m.0))),
     }
 }
 

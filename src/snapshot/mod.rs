@@ -5,6 +5,7 @@
 //! compact model. Every error names the file, line:column and JSON path.
 
 mod convert;
+mod fast;
 mod position;
 mod scan;
 pub mod wire;
@@ -395,6 +396,8 @@ struct Coll<'a, W, T> {
     props: AtomicU32,
     batches: Mutex<Vec<Batch<T>>>,
     conv: fn(W, &StrSink<'a>, &mut u32) -> T,
+    /// A fast reader that yields what serde would, or `None` (then serde parses the element).
+    fast: Option<fn(&'a str) -> Option<W>>,
 }
 
 impl<'a, W, T> Coll<'a, W, T> {
@@ -405,7 +408,13 @@ impl<'a, W, T> Coll<'a, W, T> {
             props: AtomicU32::new(0),
             batches: Mutex::new(Vec::new()),
             conv,
+            fast: None,
         }
+    }
+
+    fn with_fast(mut self, fast: fn(&'a str) -> Option<W>) -> Self {
+        self.fast = Some(fast);
+        self
     }
 
     /// The elements in input order, with (file, offset) of each, and the property bits.
@@ -502,7 +511,11 @@ where
                         error: f.err_at(offset, msg),
                     });
                 }
-                match serde_json::from_str::<W>(text) {
+                let parsed = match self.fast.and_then(|f| f(text)) {
+                    Some(w) => Ok(w),
+                    None => serde_json::from_str::<W>(text),
+                };
+                match parsed {
                     Ok(w) => {
                         items.push((self.conv)(w, sink, &mut props));
                         offsets.push(offset);
@@ -543,7 +556,7 @@ impl<'a> Colls<'a> {
     fn new() -> Self {
         use CollectionKind::*;
         Colls {
-            users: Coll::new(Users, convert::user),
+            users: Coll::new(Users, convert::user).with_fast(fast::user),
             groups: Coll::new(Groups, convert::group),
             contacts: Coll::new(Contacts, convert::contact),
             skus: Coll::new(SubscribedSkus, convert::sku),
@@ -552,7 +565,8 @@ impl<'a> Colls<'a> {
             role_assignments: Coll::new(RoleAssignments, convert::role_assignment),
             applications: Coll::new(Applications, convert::app),
             service_principals: Coll::new(ServicePrincipals, convert::app),
-            registrations: Coll::new(UserRegistrationDetails, convert::registration),
+            registrations: Coll::new(UserRegistrationDetails, convert::registration)
+                .with_fast(fast::registration),
         }
     }
 

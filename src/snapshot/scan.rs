@@ -80,9 +80,12 @@ impl<'a> Scanner<'a> {
         let b = self.bytes();
         let mut i = open + 1;
         loop {
-            match memchr::memchr2(b'"', b'\\', &b[i..]) {
-                Some(k) if b[i + k] == b'"' => return Ok(i + k + 1),
-                Some(k) => i += k + 2,
+            // Control characters also stop `special`; serde rejects them later, here we step over.
+            i = super::fast::special(b, i);
+            match b.get(i) {
+                Some(b'"') => return Ok(i + 1),
+                Some(b'\\') => i += 2,
+                Some(_) => i += 1,
                 None => break,
             }
             if i > b.len() {

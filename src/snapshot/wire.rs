@@ -177,7 +177,7 @@ impl<'de> Deserialize<'de> for EnablementType {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", expecting = "an assignedLicenses entry")]
 pub struct WireLicense {
     pub sku_id: Guid,
@@ -185,7 +185,7 @@ pub struct WireLicense {
     pub disabled_plans: Option<Vec<Guid>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(
     rename_all = "camelCase",
     expecting = "a licenseAssignmentStates entry"
@@ -201,7 +201,7 @@ pub struct WireLicenseState<'a> {
     pub assigned_by_group: Option<Guid>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase", expecting = "a user object")]
 pub struct WireUser<'a> {
     pub id: Guid,
@@ -355,7 +355,7 @@ pub struct WireApp<'a> {
     pub key_credentials: Option<Vec<WireCredential<'a>>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 #[serde(
     rename_all = "camelCase",
     expecting = "a userRegistrationDetails object"

@@ -1,0 +1,702 @@
+//! A fast path for the two collections that have one element per user (`users`,
+//! `userRegistrationDetails`): a strict, validating JSON reader that fills the same wire types
+//! serde would, without serde's per-token overhead.
+//!
+//! It only ever answers "here is exactly what serde would have produced" or "I don't know"
+//! (`None`): on anything unusual (an escape in a key, a duplicate key, a wrong type, a bad GUID
+//! or timestamp, invalid JSON) the caller parses the element with serde, which then yields the
+//! result or the precise error. So the fast path must never accept what serde rejects; it may
+//! reject what serde accepts. `tests` at the bottom and `tests/fast_path.rs` compare the two.
+
+use super::wire::*;
+use crate::model::Guid;
+use std::borrow::Cow;
+
+/// The index of the first byte at or after `j` that ends a plain run inside a JSON string:
+/// `"`, `\\` or a control character (or `b.len()`). Eight bytes at a time.
+#[inline]
+pub(super) fn special(b: &[u8], mut j: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16 bytes inside `b`
+        // (the loop checks `j + 16 <= b.len()`).
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let control = _mm_set1_epi8(0x1f);
+            while j + 16 <= b.len() {
+                let v = _mm_loadu_si128(b.as_ptr().add(j).cast());
+                let hit = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                    _mm_cmpeq_epi8(_mm_min_epu8(v, control), v),
+                );
+                let mask = _mm_movemask_epi8(hit) as u32;
+                if mask != 0 {
+                    return j + mask.trailing_zeros() as usize;
+                }
+                j += 16;
+            }
+        }
+    }
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while j + 8 <= b.len() {
+        let v = u64::from_le_bytes(b[j..j + 8].try_into().expect("8 bytes"));
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let backslash = v ^ (ONES * u64::from(b'\\'));
+        // A byte is zero in `quote`/`backslash`, or below 0x20 in `v`.
+        let hit = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (v.wrapping_sub(ONES * 0x20) & !v);
+        let hit = hit & HIGH;
+        if hit != 0 {
+            return j + (hit.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while j < b.len() && b[j] != b'"' && b[j] != b'\\' && b[j] >= 0x20 {
+        j += 1;
+    }
+    j
+}
+
+/// Deepest nesting accepted (serde_json's limit).
+const MAX_DEPTH: u32 = 128;
+
+type R<T> = Option<T>;
+
+struct Cur<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cur<'a> {
+    fn new(text: &'a str) -> Self {
+        Cur {
+            text,
+            b: text.as_bytes(),
+            i: 0,
+        }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> R<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> R<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// A string: returns its raw contents (between the quotes) and whether it has escapes.
+    /// Checks escapes and rejects control characters, as serde does.
+    fn raw_string(&mut self) -> R<(&'a str, bool)> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.i + 1;
+        let mut j = start;
+        let mut escaped = false;
+        loop {
+            j = special(self.b, j);
+            match *self.b.get(j)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    match *self.b.get(j + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
+                        b'u' => {
+                            let hex = self.b.get(j + 2..j + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            j += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None, // a control character
+            }
+        }
+        self.i = j + 1;
+        Some((&self.text[start..j], escaped))
+    }
+
+    /// A string value, decoded (borrowed from the input when it has no escapes).
+    fn string(&mut self) -> R<Cow<'a, str>> {
+        let start = self.i;
+        let (raw, escaped) = self.raw_string()?;
+        if !escaped {
+            return Some(Cow::Borrowed(raw));
+        }
+        // Rare: let serde decode the escapes of this one string.
+        let quoted = self.text[start..self.i].trim_start();
+        serde_json::from_str::<String>(quoted).ok().map(Cow::Owned)
+    }
+
+    /// `null` (true) or not (false, nothing consumed).
+    fn null(&mut self) -> R<bool> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            Some(true)
+        } else {
+            Some(false)
+        }
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> R<()> {
+        if self.b.get(self.i..self.i + lit.len())? == lit {
+            self.i += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn boolean(&mut self) -> R<bool> {
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|_| true),
+            b'f' => self.literal(b"false").map(|_| false),
+            _ => None,
+        }
+    }
+
+    fn number(&mut self) -> R<()> {
+        let b = self.b;
+        let mut j = self.i;
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match *b.get(j)? {
+            b'0' => j += 1,
+            b'1'..=b'9' => {
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+            }
+            _ => return None,
+        }
+        if b.get(j) == Some(&b'.') {
+            j += 1;
+            let d = j;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            if j == d {
+                return None;
+            }
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            j += 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            let d = j;
+            while b.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            if j == d {
+                return None;
+            }
+        }
+        self.i = j;
+        Some(())
+    }
+
+    /// Skips any value, checking it fully.
+    fn skip(&mut self, depth: u32) -> R<()> {
+        match self.peek()? {
+            b'"' => self.raw_string().map(|_| ()),
+            b'{' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.raw_string()?;
+                    self.eat(b':')?;
+                    self.skip(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b'}' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.i += 1;
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number(),
+        }
+    }
+
+    /// Walks an object: calls `field(cursor, key)` for each property; `field` consumes the value.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> R<()>) -> R<()> {
+        self.eat(b'{')?;
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let (key, escaped) = self.raw_string()?;
+            if escaped {
+                return None;
+            }
+            self.eat(b':')?;
+            field(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Walks an array: calls `elem(cursor)` for each element; `elem` consumes it.
+    fn array(&mut self, mut elem: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            elem(self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn guid(&mut self) -> R<Guid> {
+        let s = self.string()?;
+        Guid::parse(&s)
+    }
+
+    fn ts(&mut self) -> R<Ts> {
+        let s = self.string()?;
+        parse_timestamp(&s).map(Ts)
+    }
+
+    fn str(&mut self) -> R<Str<'a>> {
+        self.string().map(Str)
+    }
+
+    fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<Option<T>> {
+        if self.null()? {
+            Some(None)
+        } else {
+            f(self).map(Some)
+        }
+    }
+
+    fn tri<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<Tri<T>> {
+        Some(match self.opt(f)? {
+            Some(v) => Tri::Val(v),
+            None => Tri::Null,
+        })
+    }
+
+    fn vec<T>(&mut self, mut f: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
+        let mut v = Vec::new();
+        self.array(|c| {
+            v.push(f(c)?);
+            Some(())
+        })?;
+        Some(v)
+    }
+
+    /// The whole input must be this one value.
+    fn end(&mut self) -> R<()> {
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+}
+
+/// Marks a field seen; a second occurrence is a duplicate (serde rejects it).
+#[inline]
+fn once(seen: &mut u32, bit: u32) -> R<()> {
+    if *seen & bit != 0 {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
+fn license<'a>(c: &mut Cur<'a>) -> R<WireLicense> {
+    let (mut sku, mut disabled, mut seen) = (None, None, 0);
+    c.object(|c, k| match k {
+        "skuId" => {
+            once(&mut seen, 1)?;
+            sku = Some(c.guid()?);
+            Some(())
+        }
+        "disabledPlans" => {
+            once(&mut seen, 2)?;
+            disabled = c.opt(|c| c.vec(Cur::guid))?;
+            Some(())
+        }
+        _ => c.skip(3),
+    })?;
+    Some(WireLicense {
+        sku_id: sku?,
+        disabled_plans: disabled,
+    })
+}
+
+fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
+    let mut w = WireLicenseState {
+        sku_id: None,
+        state: None,
+        error: None,
+        assigned_by_group: None,
+    };
+    let mut seen = 0;
+    c.object(|c, k| {
+        match k {
+            "skuId" => {
+                once(&mut seen, 1)?;
+                w.sku_id = c.opt(Cur::guid)?;
+            }
+            "state" => {
+                once(&mut seen, 2)?;
+                w.state = c.opt(Cur::str)?;
+            }
+            "error" => {
+                once(&mut seen, 4)?;
+                w.error = c.opt(Cur::str)?;
+            }
+            "assignedByGroup" => {
+                once(&mut seen, 8)?;
+                w.assigned_by_group = c.opt(Cur::guid)?;
+            }
+            _ => c.skip(3)?,
+        }
+        Some(())
+    })?;
+    Some(w)
+}
+
+/// A user element, exactly as serde would read it into [`WireUser`], or `None`.
+pub fn user(text: &str) -> R<WireUser<'_>> {
+    let mut c = Cur::new(text);
+    let mut id = None;
+    let mut w = WireUser {
+        id: Guid::default(),
+        user_principal_name: Tri::Missing,
+        display_name: None,
+        mail: Tri::Missing,
+        proxy_addresses: Tri::Missing,
+        usage_location: Tri::Missing,
+        account_enabled: Tri::Missing,
+        on_premises_sync_enabled: Tri::Missing,
+        user_type: Tri::Missing,
+        external_user_state: Tri::Missing,
+        external_user_state_change_date_time: Tri::Missing,
+        created_date_time: Tri::Missing,
+        assigned_licenses: Tri::Missing,
+        license_assignment_states: Tri::Missing,
+        mobile_phone: Tri::Missing,
+        business_phones: Tri::Missing,
+    };
+    let mut seen = 0u32;
+    c.object(|c, k| {
+        match k {
+            "id" => {
+                once(&mut seen, 1 << 0)?;
+                id = Some(c.guid()?);
+            }
+            "userPrincipalName" => {
+                once(&mut seen, 1 << 1)?;
+                w.user_principal_name = c.tri(Cur::str)?;
+            }
+            "displayName" => {
+                once(&mut seen, 1 << 2)?;
+                w.display_name = c.opt(Cur::str)?;
+            }
+            "mail" => {
+                once(&mut seen, 1 << 3)?;
+                w.mail = c.tri(Cur::str)?;
+            }
+            "proxyAddresses" => {
+                once(&mut seen, 1 << 4)?;
+                w.proxy_addresses = c.tri(|c| c.vec(Cur::str))?;
+            }
+            "usageLocation" => {
+                once(&mut seen, 1 << 5)?;
+                w.usage_location = c.tri(Cur::str)?;
+            }
+            "accountEnabled" => {
+                once(&mut seen, 1 << 6)?;
+                w.account_enabled = c.tri(Cur::boolean)?;
+            }
+            "onPremisesSyncEnabled" => {
+                once(&mut seen, 1 << 7)?;
+                w.on_premises_sync_enabled = c.tri(Cur::boolean)?;
+            }
+            "userType" => {
+                once(&mut seen, 1 << 8)?;
+                w.user_type = c.tri(Cur::str)?;
+            }
+            "externalUserState" => {
+                once(&mut seen, 1 << 9)?;
+                w.external_user_state = c.tri(Cur::str)?;
+            }
+            "externalUserStateChangeDateTime" => {
+                once(&mut seen, 1 << 10)?;
+                w.external_user_state_change_date_time = c.tri(Cur::ts)?;
+            }
+            "createdDateTime" => {
+                once(&mut seen, 1 << 11)?;
+                w.created_date_time = c.tri(Cur::ts)?;
+            }
+            "assignedLicenses" => {
+                once(&mut seen, 1 << 12)?;
+                w.assigned_licenses = c.tri(|c| c.vec(license))?;
+            }
+            "licenseAssignmentStates" => {
+                once(&mut seen, 1 << 13)?;
+                w.license_assignment_states = c.tri(|c| c.vec(license_state))?;
+            }
+            "mobilePhone" => {
+                once(&mut seen, 1 << 14)?;
+                w.mobile_phone = c.tri(Cur::str)?;
+            }
+            "businessPhones" => {
+                once(&mut seen, 1 << 15)?;
+                w.business_phones = c.tri(|c| c.vec(Cur::str))?;
+            }
+            _ => c.skip(1)?,
+        }
+        Some(())
+    })?;
+    c.end()?;
+    w.id = id?;
+    Some(w)
+}
+
+/// A userRegistrationDetails element, exactly as serde would read it, or `None`.
+pub fn registration(text: &str) -> R<WireRegistration<'_>> {
+    let mut c = Cur::new(text);
+    let (mut id, mut upn, mut methods, mut seen) = (None, None, None, 0);
+    c.object(|c, k| {
+        match k {
+            "id" => {
+                once(&mut seen, 1)?;
+                id = Some(c.guid()?);
+            }
+            "userPrincipalName" => {
+                once(&mut seen, 2)?;
+                upn = c.opt(Cur::str)?;
+            }
+            "methodsRegistered" => {
+                once(&mut seen, 4)?;
+                methods = c.opt(|c| c.vec(Cur::str))?;
+            }
+            _ => c.skip(1)?,
+        }
+        Some(())
+    })?;
+    c.end()?;
+    Some(WireRegistration {
+        id: id?,
+        user_principal_name: upn,
+        methods_registered: methods,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_like_serde() {
+        let ok = [
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":[1,-2.5e3,true,false,null,{"a":"\u00e9"}]}"#,
+            r#" { "id" : "6e7b768e-07e2-4810-8459-485f84f8f204" } "#,
+        ];
+        for t in ok {
+            assert!(user(t).is_some(), "{t}");
+            assert!(serde_json::from_str::<WireUser>(t).is_ok(), "{t}");
+        }
+        let bad = [
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":[1,]}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":01}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":tru}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":"a\qb"}"#,
+            "{\"id\":\"6e7b768e-07e2-4810-8459-485f84f8f204\",\"x\":\"a\tb\"}",
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","id":"6e7b768e-07e2-4810-8459-485f84f8f204"}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","accountEnabled":"yes"}"#,
+            r#"{"id":"nope"}"#,
+            r#"{"userPrincipalName":"a@b.c"}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","createdDateTime":"yesterday"}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","proxyAddresses":["a",null]}"#,
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204"} x"#,
+        ];
+        for t in bad {
+            assert!(user(t).is_none(), "fast path accepted {t}");
+            assert!(
+                serde_json::from_str::<WireUser>(t).is_err(),
+                "serde accepted {t}"
+            );
+        }
+        let deep = format!(
+            r#"{{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(user(&deep).is_none());
+    }
+
+    #[test]
+    fn special_finds_the_first_stop_byte() {
+        let mut x: u64 = 7;
+        for _ in 0..20_000 {
+            let len = (x % 40) as usize;
+            let mut b = Vec::with_capacity(len);
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly plain text, sometimes a stop byte or a high byte.
+                b.push(match x % 50 {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => (x >> 8) as u8 % 0x20,
+                    3 => 0x80 | (x >> 8) as u8,
+                    _ => b'a' + (x >> 8) as u8 % 26,
+                });
+            }
+            let naive = b
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len());
+            assert_eq!(special(&b, 0), naive, "{b:?}");
+        }
+    }
+
+    /// Every user and registration in the repository's fixtures and reference exports reads the
+    /// same through the fast path as through serde.
+    #[test]
+    fn agrees_with_serde_on_every_fixture() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        let (mut users, mut regs) = (0, 0);
+        for f in files {
+            let Ok(v) =
+                serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&f).unwrap())
+            else {
+                continue;
+            };
+            let mut check = |key: &str, elems: &[serde_json::Value]| {
+                for e in elems {
+                    let text = serde_json::to_string_pretty(e).unwrap();
+                    if key == "users" {
+                        let a = user(&text).map(|w| format!("{w:?}"));
+                        let b = serde_json::from_str::<WireUser>(&text)
+                            .ok()
+                            .map(|w| format!("{w:?}"));
+                        if a.is_some() {
+                            assert_eq!(a, b, "{}: {text}", f.display());
+                            users += 1;
+                        }
+                    } else {
+                        let a = registration(&text).map(|w| format!("{w:?}"));
+                        let b = serde_json::from_str::<WireRegistration>(&text)
+                            .ok()
+                            .map(|w| format!("{w:?}"));
+                        if a.is_some() {
+                            assert_eq!(a, b, "{}: {text}", f.display());
+                            regs += 1;
+                        }
+                    }
+                }
+            };
+            for key in ["users", "userRegistrationDetails"] {
+                if let Some(a) = v.get(key).and_then(|x| x.as_array()) {
+                    check(key, a);
+                }
+            }
+            // Graph pages (reference exports): judge by file name.
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            if let Some(a) = v.get("value").and_then(|x| x.as_array()) {
+                if name.starts_with("user") && !name.contains("registration") {
+                    check("users", a);
+                } else if name.contains("registration") {
+                    check("userRegistrationDetails", a);
+                }
+            }
+        }
+        assert!(
+            users > 100 && regs > 10,
+            "{users} users, {regs} registrations compared"
+        );
+    }
+
+    #[test]
+    fn decodes_escaped_strings() {
+        let w = user(
+            r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","displayName":"Ren\u00e9e \"R\""}"#,
+        )
+        .unwrap();
+        assert_eq!(w.display_name.unwrap().0, "Renée \"R\"");
+    }
+}
