@@ -976,6 +976,7 @@ pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant,
 
 type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
 
+
 /// Splits one file (a whole document when `role` is `None`), submitting its elements.
 fn split_one<'s, 'a: 's>(
     scope: &rayon::Scope<'s>,
