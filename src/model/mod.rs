@@ -5,11 +5,14 @@
 //! case-folded hash. It knows nothing of JSON or of rules.
 
 mod guid;
+mod items;
 mod strs;
 
 pub use guid::Guid;
+pub use items::{CHUNK, Items};
 pub use strs::{Buf, StrRef, StrSink, Strs};
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::{Hash, Hasher};
 
@@ -107,7 +110,7 @@ impl Props {
 /// object carries was not exported, which rules treat differently from an empty value).
 pub struct Collection<T> {
     pub present: bool,
-    pub items: Vec<T>,
+    pub items: Items<T>,
     pub props: Props,
 }
 
@@ -115,7 +118,7 @@ impl<T> Default for Collection<T> {
     fn default() -> Self {
         Collection {
             present: false,
-            items: Vec::new(),
+            items: Items::default(),
             props: Props::default(),
         }
     }
@@ -530,9 +533,9 @@ struct IdIndex(hashbrown::HashTable<u32>);
 
 impl IdIndex {
     /// The loader rejects duplicate ids before this is built; the first one wins regardless.
-    fn build<T>(items: &[T], key: impl Fn(&T) -> Guid) -> IdIndex {
+    fn build<T>(items: &Items<T>, key: impl Fn(&T) -> Guid) -> IdIndex {
         let mut t = hashbrown::HashTable::with_capacity(items.len());
-        for (i, it) in items.iter().enumerate() {
+        for (i, it) in items.enumerate() {
             let k = key(it);
             let h = hash_guid(k);
             if t.find(h, |&j: &u32| key(&items[j as usize]) == k).is_none() {
@@ -542,7 +545,7 @@ impl IdIndex {
         IdIndex(t)
     }
 
-    fn get<T>(&self, items: &[T], key: impl Fn(&T) -> Guid, id: Guid) -> Option<u32> {
+    fn get<T>(&self, items: &Items<T>, key: impl Fn(&T) -> Guid, id: Guid) -> Option<u32> {
         self.0
             .find(hash_guid(id), |&j| key(&items[j as usize]) == id)
             .copied()
@@ -563,7 +566,7 @@ impl Tenant {
         let sku_by_id = IdIndex::build(&p.skus.items, |s| s.sku_id);
         let registration_by_user = IdIndex::build(&p.registrations.items, |r| r.id);
         let mut domain_by_name = FxHashMap::default();
-        for (i, d) in p.domains.items.iter().enumerate() {
+        for (i, d) in p.domains.items.enumerate() {
             domain_by_name.entry(d.name.clone()).or_insert(i as u32);
         }
         let (users, groups, contacts) = (&p.users.items, &p.groups.items, &p.contacts.items);
@@ -594,12 +597,11 @@ impl Tenant {
         let mut upn_index: Vec<(u64, u32)> = p
             .users
             .items
-            .iter()
-            .enumerate()
+            .par_enumerate()
             .filter(|(_, u)| !u.upn.is_empty())
             .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
             .collect();
-        upn_index.sort_unstable();
+        upn_index.par_sort_unstable();
         Tenant {
             strs: p.strs,
             info: p.info,

@@ -378,16 +378,17 @@ fn found(text: &str) -> &'static str {
     }
 }
 
-/// Elements handed to one parsing task.
-const BATCH: usize = 1024;
-
 /// The parsed elements of one batch.
 struct Batch<T> {
-    /// (file index, batch number in the file): the batch's place in input order.
-    order: (usize, usize),
+    /// The batch's place in its collection: batches are full ([`CHUNK`] elements) but the last.
+    seq: usize,
     items: Vec<T>,
-    offsets: Vec<usize>,
+    /// (file index, byte offset) of each element, for error messages.
+    at: Vec<(u32, usize)>,
 }
+
+/// An element to parse: its file and its text.
+type Elem<'a> = (u32, &'a str);
 
 /// One collection being loaded: batches of elements are parsed in parallel into `T`.
 struct Coll<'a, W, T> {
@@ -418,19 +419,20 @@ impl<'a, W, T> Coll<'a, W, T> {
     }
 
     /// The elements in input order, with (file, offset) of each, and the property bits.
-    fn finish(self) -> (bool, Vec<T>, Vec<(usize, usize)>, Props) {
+    /// The elements in input order (the batches become the chunks as they are), with the
+    /// (file, offset) of each, and the property bits.
+    fn finish(self) -> (bool, Items<T>, Vec<(u32, usize)>, Props) {
         let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
-        batches.sort_unstable_by_key(|b| b.order);
-        let n = batches.iter().map(|b| b.items.len()).sum();
-        let mut items = Vec::with_capacity(n);
-        let mut at = Vec::with_capacity(n);
+        batches.sort_unstable_by_key(|b| b.seq);
+        let mut at = Vec::with_capacity(batches.iter().map(|b| b.at.len()).sum());
+        let mut chunks = Vec::with_capacity(batches.len());
         for b in batches {
-            at.extend(b.offsets.iter().map(|&o| (b.order.0, o)));
-            items.extend(b.items);
+            at.extend(b.at);
+            chunks.push(b.items);
         }
         (
             self.present.into_inner(),
-            items,
+            Items::from_chunks(chunks),
             at,
             Props(self.props.into_inner()),
         )
@@ -462,8 +464,8 @@ trait Submit<'a>: Sync {
         &'s self,
         scope: &rayon::Scope<'s>,
         ctx: &'s Ctx<'a>,
-        order: (usize, usize),
-        elems: Vec<&'a str>,
+        seq: usize,
+        elems: Vec<Elem<'a>>,
     ) where
         'a: 's;
 }
@@ -485,19 +487,18 @@ where
         &'s self,
         scope: &rayon::Scope<'s>,
         ctx: &'s Ctx<'a>,
-        order: (usize, usize),
-        elems: Vec<&'a str>,
+        seq: usize,
+        elems: Vec<Elem<'a>>,
     ) where
         'a: 's,
     {
         scope.spawn(move |_| {
-            let fi = order.0;
-            let f = &ctx.files[fi];
-            let sink = &ctx.sinks[fi];
             let mut items = Vec::with_capacity(elems.len());
-            let mut offsets = Vec::with_capacity(elems.len());
+            let mut at = Vec::with_capacity(elems.len());
             let mut props = 0;
-            for text in elems {
+            for (file, text) in elems {
+                let fi = file as usize;
+                let (f, sink) = (&ctx.files[fi], &ctx.sinks[fi]);
                 let offset = f.offset_of(text);
                 if !text.starts_with('{') {
                     let found = found(text);
@@ -518,7 +519,7 @@ where
                 match parsed {
                     Ok(w) => {
                         items.push((self.conv)(w, sink, &mut props));
-                        offsets.push(offset);
+                        at.push((file, offset));
                     }
                     Err(e) => return ctx.fail(f.serde_located(fi, text, e)),
                 }
@@ -529,11 +530,7 @@ where
             self.batches
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(Batch {
-                    order,
-                    items,
-                    offsets,
-                });
+                .push(Batch { seq, items, at });
         });
     }
 }
@@ -630,9 +627,13 @@ impl Head {
 struct Splitter<'r, 's, 'a> {
     scope: &'r rayon::Scope<'s>,
     ctx: &'s Ctx<'a>,
+    /// The file being split (files are split one after the other, in plan order).
     file: usize,
-    seq: usize,
+    /// Bytes of the current file already reported to the progress bar.
     reported: usize,
+    /// Per collection: elements waiting for a full batch, and the number of batches sent.
+    pending: [Vec<Elem<'a>>; 10],
+    sent: [usize; 10],
 }
 
 impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
@@ -647,15 +648,32 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
             .map(|_| ())
     }
 
-    fn send(&mut self, coll: &'s dyn Submit<'a>, batch: &mut Vec<&'a str>, pos: usize) {
-        if batch.is_empty() {
+    /// Queues an element; a full batch goes to the pool.
+    fn push(&mut self, coll: &'s dyn Submit<'a>, text: &'a str, pos: usize) {
+        let k = coll.kind() as usize;
+        self.pending[k].push((self.file as u32, text));
+        if self.pending[k].len() == CHUNK {
+            self.send(coll);
+            self.ctx.progress.advance((pos - self.reported) as u64);
+            self.reported = pos;
+        }
+    }
+
+    fn send(&mut self, coll: &'s dyn Submit<'a>) {
+        let k = coll.kind() as usize;
+        if self.pending[k].is_empty() {
             return;
         }
-        let elems = std::mem::replace(batch, Vec::with_capacity(BATCH));
-        coll.submit(self.scope, self.ctx, (self.file, self.seq), elems);
-        self.seq += 1;
-        self.ctx.progress.advance((pos - self.reported) as u64);
-        self.reported = pos;
+        let elems = std::mem::replace(&mut self.pending[k], Vec::with_capacity(CHUNK));
+        coll.submit(self.scope, self.ctx, self.sent[k], elems);
+        self.sent[k] += 1;
+    }
+
+    /// Sends every partial batch: after the last file.
+    fn flush(&mut self, colls: &'s Colls<'a>) {
+        for kind in CollectionKind::ALL {
+            self.send(colls.get(kind));
+        }
     }
 
     fn collection(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
@@ -776,24 +794,16 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
                 }
             }
         }
-        let mut batch = Vec::with_capacity(BATCH);
         loop {
             let v = s.value().map_err(|e| self.err(e))?;
-            batch.push(v);
-            if batch.len() == BATCH {
-                self.send(coll, &mut batch, s.pos);
-            }
-            match s.next_or_close(b']', "an element") {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    self.send(coll, &mut batch, s.pos);
-                    return Err(self.err(e));
-                }
+            self.push(coll, v, s.pos);
+            if !s
+                .next_or_close(b']', "an element")
+                .map_err(|e| self.err(e))?
+            {
+                return Ok(());
             }
         }
-        self.send(coll, &mut batch, s.pos);
-        Ok(())
     }
 }
 
@@ -932,9 +942,6 @@ fn split_file<'s, 'a: 's>(
             head.policies(p);
         }
     }
-    sp.ctx
-        .progress
-        .advance((f.text().len() - sp.reported) as u64);
     Ok(head)
 }
 
@@ -976,34 +983,43 @@ pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant,
 
 type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
 
-
-/// Splits one file (a whole document when `role` is `None`), submitting its elements.
-fn split_one<'s, 'a: 's>(
+/// Splits the files one after the other on this thread (the pool parses the batches
+/// meanwhile), stopping at the first file that fails. Returns each file's [`Head`].
+fn split_all<'s, 'a: 's>(
     scope: &rayon::Scope<'s>,
     ctx: &'s Ctx<'a>,
     colls: &'s Colls<'a>,
-    heads: &'s Mutex<Vec<(usize, Head)>>,
-    file: usize,
-    role: Option<Role>,
-) {
+    roles: Option<&[Role]>,
+) -> Vec<(usize, Head)> {
     let mut sp = Splitter {
         scope,
         ctx,
-        file,
-        seq: 0,
+        file: 0,
         reported: 0,
+        pending: Default::default(),
+        sent: [0; 10],
     };
-    let r = match role {
-        None => split_document(&mut sp, colls),
-        Some(role) => split_file(&mut sp, colls, role),
-    };
-    match r {
-        Ok(h) => heads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((file, h)),
-        Err(e) => ctx.fail(e),
+    let mut heads = Vec::new();
+    let n = roles.map_or(1, <[Role]>::len);
+    for file in 0..n {
+        sp.file = file;
+        sp.reported = 0;
+        let r = match roles {
+            None => split_document(&mut sp, colls),
+            Some(roles) => split_file(&mut sp, colls, roles[file]),
+        };
+        match r {
+            Ok(h) => heads.push((file, h)),
+            Err(e) => {
+                ctx.fail(e);
+                return heads;
+            }
+        }
+        ctx.progress
+            .advance((ctx.files[file].text().len() - sp.reported) as u64);
     }
+    sp.flush(colls);
+    heads
 }
 
 /// Splits every file and parses its elements in parallel, then assembles the parts.
@@ -1024,17 +1040,7 @@ fn parse_all<'a>(
         progress,
     };
     let colls = Colls::new();
-    let heads: Mutex<Vec<(usize, Head)>> = Mutex::new(Vec::new());
-    rayon::scope(|scope| match roles {
-        // One document: split on this thread while the pool parses the batches.
-        None => split_one(scope, &ctx, &colls, &heads, 0, None),
-        Some(roles) => {
-            for (i, &role) in roles.iter().enumerate() {
-                let (ctx, colls, heads) = (&ctx, &colls, &heads);
-                scope.spawn(move |scope| split_one(scope, ctx, colls, heads, i, Some(role)));
-            }
-        }
-    });
+    let heads = rayon::scope(|scope| split_all(scope, &ctx, &colls, roles));
     let first_error = ctx
         .errors
         .into_inner()
@@ -1044,8 +1050,6 @@ fn parse_all<'a>(
     if let Some(e) = first_error {
         return Err(e.error);
     }
-    let mut heads = heads.into_inner().unwrap_or_else(|e| e.into_inner());
-    heads.sort_unstable_by_key(|h| h.0);
     assemble(files, colls, heads)
 }
 
@@ -1053,7 +1057,7 @@ fn parse_all<'a>(
 fn check_unique<K: std::hash::Hash + Eq + std::fmt::Display>(
     files: &[File],
     key: &str,
-    at: &[(usize, usize)],
+    at: &[(u32, usize)],
     keys: impl Iterator<Item = Option<K>>,
 ) -> Result<(), InputError> {
     let mut seen: FxHashMap<K, usize> = FxHashMap::default();
@@ -1061,8 +1065,8 @@ fn check_unique<K: std::hash::Hash + Eq + std::fmt::Display>(
     for (i, k) in keys.enumerate() {
         let Some(k) = k else { continue };
         if let Some(&first) = seen.get(&k) {
-            let (fa, oa) = at[first];
-            let (fb, ob) = at[i];
+            let ((fa, oa), (fb, ob)) = (at[first], at[i]);
+            let (fa, fb) = (fa as usize, fb as usize);
             let first_at = path_at(files[fa].text().as_bytes(), oa);
             return Err(files[fb].err_at(
                 ob,
@@ -1129,7 +1133,7 @@ fn assemble(files: &[File], colls: Colls, heads: Vec<(usize, Head)>) -> Result<B
     parts.registrations = collection!(colls.registrations, |r: &Registration| Some(r.id));
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
-        groups.items.into_iter().unzip();
+        groups.items.into_vec().into_iter().unzip();
     let mut group_props = groups.props;
     if !extra_members.is_empty() {
         let index: FxHashMap<Guid, usize> = group_items
@@ -1151,14 +1155,14 @@ fn assemble(files: &[File], colls: Colls, heads: Vec<(usize, Head)>) -> Result<B
     }
     parts.groups = Collection {
         present: groups.present,
-        items: group_items,
+        items: Items::from_vec(group_items),
         props: group_props,
     };
     let (role_items, role_members): (Vec<DirectoryRole>, Vec<RawMembers>) =
-        roles.items.into_iter().unzip();
+        roles.items.into_vec().into_iter().unzip();
     parts.directory_roles = Collection {
         present: roles.present,
-        items: role_items,
+        items: Items::from_vec(role_items),
         props: roles.props,
     };
     Ok((parts, group_members, role_members))
