@@ -278,12 +278,29 @@ pub struct User {
     pub proxies: Box<[Proxy]>,
     pub licenses: Box<[AssignedLicense]>,
     pub license_errors: Box<[LicenseError]>,
-    pub created: Option<Seconds>,
-    pub external_state_changed: Option<Seconds>,
+    /// `createdDateTime`; [`NO_TIME`] when absent (see [`User::created`]).
+    pub created_at: Seconds,
+    /// `externalUserStateChangeDateTime`; [`NO_TIME`] when absent.
+    pub external_state_changed_at: Seconds,
     pub flags: u8,
 }
 
+/// Stands for a missing timestamp in compact fields (no real export has year -292 billion).
+pub const NO_TIME: Seconds = Seconds::MIN;
+
+fn time(t: Seconds) -> Option<Seconds> {
+    (t != NO_TIME).then_some(t)
+}
+
 impl User {
+    /// `createdDateTime`, if exported.
+    pub fn created(&self) -> Option<Seconds> {
+        time(self.created_at)
+    }
+    /// `externalUserStateChangeDateTime`, if exported.
+    pub fn external_state_changed(&self) -> Option<Seconds> {
+        time(self.external_state_changed_at)
+    }
     pub fn is(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }

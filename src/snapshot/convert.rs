@@ -115,8 +115,11 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         proxies: proxies(s, w.proxy_addresses.val()),
         licenses,
         license_errors,
-        created: w.created_date_time.val().map(|t| t.0),
-        external_state_changed: w.external_user_state_change_date_time.val().map(|t| t.0),
+        created_at: w.created_date_time.val().map_or(NO_TIME, |t| t.0),
+        external_state_changed_at: w
+            .external_user_state_change_date_time
+            .val()
+            .map_or(NO_TIME, |t| t.0),
         flags,
     }
 }

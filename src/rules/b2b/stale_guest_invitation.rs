@@ -19,9 +19,9 @@ const DAY: i64 = 86_400;
 /// The time the invitation has been pending since, and which property said so:
 /// `externalUserStateChangeDateTime`, else `createdDateTime`.
 fn pending_since(u: &User) -> Option<(i64, &'static str)> {
-    u.external_state_changed
+    u.external_state_changed()
         .map(|t| (t, "pending since"))
-        .or(u.created.map(|t| (t, "account created")))
+        .or(u.created().map(|t| (t, "account created")))
 }
 
 fn rfc3339(secs: i64) -> String {
