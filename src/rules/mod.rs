@@ -14,7 +14,8 @@ mod role;
 mod sspr;
 mod upn;
 
-use crate::model::{App, Contact, Group, ObjKind, Sku, Tenant, User};
+use crate::model::{App, Contact, Group, ObjKind, Sku, StrRef, Tenant, User};
+use rayon::prelude::*;
 use std::sync::LazyLock;
 
 pub use options::{OptionMeta, Options};
@@ -282,6 +283,38 @@ pub fn need_prop<T>(
             "no object in {key} has `{prop_name}` (add it to the export's $select)"
         )))
     }
+}
+
+/// How many items ahead [`par_ahead`] asks for the text of the next items.
+const AHEAD: usize = 12;
+
+/// `items` with their indexes in parallel (in index order within each chunk), asking the CPU for the strings
+/// `refs(item)` of the item [`AHEAD`] places further before handing out each item. For loops
+/// that read a string or two of every object: see [`crate::model::Strs::prefetch`].
+pub fn par_ahead<'a, T, I, F>(
+    t: &'a Tenant,
+    items: &'a [T],
+    refs: F,
+) -> impl ParallelIterator<Item = (usize, &'a T)> + 'a
+where
+    T: Sync,
+    I: IntoIterator<Item = StrRef>,
+    F: Fn(&'a T) -> I + Sync + Send + Copy + 'a,
+{
+    const CHUNK: usize = 4096;
+    items
+        .par_chunks(CHUNK)
+        .enumerate()
+        .flat_map_iter(move |(c, chunk)| {
+            chunk.iter().enumerate().map(move |(i, it)| {
+                if let Some(next) = chunk.get(i + AHEAD) {
+                    for r in refs(next) {
+                        t.strs.prefetch(r);
+                    }
+                }
+                (c * CHUNK + i, it)
+            })
+        })
 }
 
 /// Every rule, in code order.
