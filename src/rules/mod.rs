@@ -285,21 +285,25 @@ pub fn need_prop<T>(
     }
 }
 
-/// How many items ahead [`par_ahead`] asks for the text of the next items.
-const AHEAD: usize = 12;
+/// How many items ahead [`par_ahead`] asks for the strings of the next items.
+pub const AHEAD: usize = 12;
 
-/// `items` with their indexes in parallel (in index order within each chunk), asking the CPU for the strings
-/// `refs(item)` of the item [`AHEAD`] places further before handing out each item. For loops
-/// that read a string or two of every object: see [`crate::model::Strs::prefetch`].
-pub fn par_ahead<'a, T, I, F>(
+/// `items` with their indexes in parallel (in index order within each chunk), asking the CPU
+/// for the strings `near(item)` of the item [`AHEAD`] places further, and calling `far(item)`
+/// for the item twice as far (to prefetch the boxed slices `near` reads), before handing out
+/// each item. For loops that read a string or two of every object: see
+/// [`crate::model::Strs::prefetch`].
+pub fn par_ahead<'a, T, I, N, F>(
     t: &'a Tenant,
     items: &'a [T],
-    refs: F,
+    near: N,
+    far: F,
 ) -> impl ParallelIterator<Item = (usize, &'a T)> + 'a
 where
     T: Sync,
     I: IntoIterator<Item = StrRef>,
-    F: Fn(&'a T) -> I + Sync + Send + Copy + 'a,
+    N: Fn(&'a T) -> I + Sync + Send + Copy + 'a,
+    F: Fn(&'a T) + Sync + Send + Copy + 'a,
 {
     const CHUNK: usize = 4096;
     items
@@ -307,8 +311,11 @@ where
         .enumerate()
         .flat_map_iter(move |(c, chunk)| {
             chunk.iter().enumerate().map(move |(i, it)| {
+                if let Some(later) = chunk.get(i + 2 * AHEAD) {
+                    far(later);
+                }
                 if let Some(next) = chunk.get(i + AHEAD) {
-                    for r in refs(next) {
+                    for r in near(next) {
                         t.strs.prefetch(r);
                     }
                 }
