@@ -1270,7 +1270,7 @@ fn malformed_timestamps_name_their_path() {
     );
     let t = load(&p);
     assert_eq!(t.info.exported_at.unwrap().1, 1_795_161_600);
-    assert_eq!(t.users.items[0].created, Some(1_542_553_031));
+    assert_eq!(t.users.items[0].created(), Some(1_542_553_031));
 }
 
 #[test]

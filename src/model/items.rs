@@ -64,6 +64,11 @@ impl<T> Items<T> {
         self.len
     }
 
+    /// The chunks: object `i` is `chunks()[i / CHUNK][i % CHUNK]`.
+    pub fn chunks(&self) -> &[Vec<T>] {
+        &self.chunks
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

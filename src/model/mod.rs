@@ -209,6 +209,17 @@ pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether `a` and `b` are equal after [`normalize_address`], without allocating when both
+/// are ASCII.
+pub fn same_address(a: &str, b: &str) -> bool {
+    let (ta, tb) = (a.trim(), b.trim());
+    if ta.is_ascii() && tb.is_ascii() {
+        ta.eq_ignore_ascii_case(tb)
+    } else {
+        normalize_address(a) == normalize_address(b)
+    }
+}
+
 /// Hash of an address's normalised form; equal for addresses equal after [`normalize_address`].
 /// ASCII text (nearly every address) is lower-cased and hashed eight bytes at a time.
 pub fn address_key(s: &str) -> u64 {
@@ -533,6 +544,63 @@ pub struct Tenant {
     registration_by_user: IdIndex,
     /// (hash of lower-cased UPN, user index), sorted.
     upn_index: Vec<(u64, u32)>,
+    /// Where each run of `upn_index` starts, by the top `upn_bits` bits of the hash:
+    /// `upn_dir[h]` is the first position whose hash's top bits are `>= h` (one more entry at
+    /// the end), so that a lookup reads one slot instead of searching the whole index.
+    upn_dir: Vec<u32>,
+    upn_bits: u32,
+}
+
+/// Asks the CPU to start loading `*x` (a hint; see [`Strs::prefetch`]).
+#[inline]
+fn prefetch<T>(x: &T) {
+    prefetch_ptr((x as *const T).cast());
+}
+
+/// Asks the CPU to start loading the items of `s` (the first and last cache line): a hint for
+/// loops that read the boxed slices of objects ahead (see [`Strs::prefetch`]).
+#[inline]
+pub fn prefetch_slice<T>(s: &[T]) {
+    if let Some(first) = s.first() {
+        let a: *const u8 = (first as *const T).cast();
+        let b = a.wrapping_add(std::mem::size_of_val(s) - 1);
+        prefetch_ptr(a);
+        if (a as usize) >> 6 != (b as usize) >> 6 {
+            prefetch_ptr(b);
+        }
+    }
+}
+
+#[inline]
+fn prefetch_ptr(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The top `bits` bits of `key` (`bits` at most 32).
+fn top_bits(key: u64, bits: u32) -> usize {
+    ((key >> 32) >> (32 - bits)) as usize
+}
+
+/// The directory of a sorted `upn_index` (see [`Tenant::upn_run`]): about one slot per entry.
+fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
+    let bits = (index.len().max(1).next_power_of_two().trailing_zeros()).clamp(1, 32);
+    let slots = 1usize << bits;
+    let mut dir = Vec::with_capacity(slots + 1);
+    let mut pos = 0usize;
+    for h in 0..slots {
+        while pos < index.len() && top_bits(index[pos].0, bits) < h {
+            pos += 1;
+        }
+        dir.push(pos as u32);
+    }
+    dir.push(index.len() as u32);
+    (dir, bits)
 }
 
 /// Raw member ids as loaded, resolved by [`Tenant::build`].
@@ -619,6 +687,7 @@ impl Tenant {
             .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
             .collect();
         upn_index.par_sort_unstable();
+        let (upn_dir, upn_bits) = upn_directory(&upn_index);
         Tenant {
             strs: p.strs,
             info: p.info,
@@ -640,7 +709,19 @@ impl Tenant {
             domain_by_name,
             registration_by_user,
             upn_index,
+            upn_dir,
+            upn_bits,
         }
+    }
+
+    /// The run of `upn_index` with hash `key`.
+    fn upn_run(&self, key: u64) -> &[(u64, u32)] {
+        let h = top_bits(key, self.upn_bits);
+        let (lo, hi) = (self.upn_dir[h] as usize, self.upn_dir[h + 1] as usize);
+        let slot = &self.upn_index[lo..hi];
+        let start = slot.partition_point(|&(k, _)| k < key);
+        let len = slot[start..].iter().take_while(|&&(k, _)| k == key).count();
+        &slot[start..start + len]
     }
 
     /// The text of a model string.
@@ -689,11 +770,9 @@ impl Tenant {
     /// Users whose UPN equals `upn`, ignoring case.
     pub fn users_by_upn<'a>(&'a self, upn: &'a str) -> impl Iterator<Item = u32> + 'a {
         let key = address_key(upn);
-        let start = self.upn_index.partition_point(|&(k, _)| k < key);
         let norm = normalize_address(upn);
-        self.upn_index[start..]
+        self.upn_run(key)
             .iter()
-            .take_while(move |&&(k, _)| k == key)
             .map(|&(_, i)| i)
             .filter(move |&i| normalize_address(self.s(self.users.items[i as usize].upn)) == norm)
     }
@@ -701,11 +780,35 @@ impl Tenant {
     /// Users whose UPN has the [`address_key`] `key`, without allocating. These are
     /// candidates: the caller compares the normalised text, as hashes can collide.
     pub fn users_by_upn_key(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
-        let start = self.upn_index.partition_point(|&(k, _)| k < key);
-        self.upn_index[start..]
+        self.upn_run(key).iter().map(|&(_, i)| i)
+    }
+
+    /// For each position `j` of `keys`, calls `f(j, user)` for every user whose UPN has the
+    /// [`address_key`] `keys[j]` (in order of `j`, then as [`Tenant::users_by_upn_key`]). The
+    /// same as calling that for each key, but the index is random access: asking for the memory
+    /// of the whole batch first lets the waits overlap. For batches of a few hundred keys.
+    pub fn users_by_upn_keys(&self, keys: &[u64], mut f: impl FnMut(usize, u32)) {
+        for &k in keys {
+            prefetch(&self.upn_dir[top_bits(k, self.upn_bits)]);
+        }
+        let slots: Vec<(u32, u32)> = keys
             .iter()
-            .take_while(move |&&(k, _)| k == key)
-            .map(|&(_, i)| i)
+            .map(|&k| {
+                let h = top_bits(k, self.upn_bits);
+                let (lo, hi) = (self.upn_dir[h], self.upn_dir[h + 1]);
+                if lo < hi {
+                    prefetch(&self.upn_index[lo as usize]);
+                }
+                (lo, hi)
+            })
+            .collect();
+        for (j, (&k, &(lo, hi))) in keys.iter().zip(&slots).enumerate() {
+            for &(key, i) in &self.upn_index[lo as usize..hi as usize] {
+                if key == k {
+                    f(j, i);
+                }
+            }
+        }
     }
 
     /// Runs of users sharing a UPN (case-insensitive), each run in index order.

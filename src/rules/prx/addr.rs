@@ -1,8 +1,11 @@
 //! Helpers shared by the address rules (UPN, PRX): domains of addresses, proxy prefixes, and
 //! the owners of addresses (users, groups, contacts), without allocating on the hot path.
 
-use crate::model::{Proxy, Tenant, contact_props, group_props, user_props};
-use crate::rules::{Context, Object, Outcome, Skip};
+use crate::model::{
+    Contact, Group, Proxy, StrRef, Tenant, User, contact_props, group_props, prefetch_slice,
+    user_props,
+};
+use crate::rules::{Context, Object, Outcome, Skip, par_ahead};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -71,6 +74,49 @@ pub fn all_owners(t: &Tenant) -> impl ParallelIterator<Item = Owner> + '_ {
                 .into_par_iter()
                 .map(Owner::Contact),
         )
+}
+
+fn raws(p: &[Proxy]) -> impl Iterator<Item = StrRef> + '_ {
+    p.iter().map(|p| p.raw)
+}
+
+/// Every user, group and contact, in parallel, asking for the text of their proxy addresses
+/// a few objects ahead (see [`crate::rules::par_ahead`]): for rules that read the proxy
+/// addresses of every object. `keep` filters users before anything of theirs is read.
+pub fn all_owners_ahead<'a>(
+    t: &'a Tenant,
+    keep_user: impl Fn(&User) -> bool + Sync + Send + Copy + 'a,
+) -> impl ParallelIterator<Item = Owner> + 'a {
+    par_ahead(
+        t,
+        &t.users.items,
+        move |u: &'a User| raws(if keep_user(u) { &u.proxies } else { &[] }),
+        move |u: &'a User| {
+            if keep_user(u) {
+                prefetch_slice(&u.proxies)
+            }
+        },
+    )
+    .filter(move |(_, u)| keep_user(u))
+    .map(|(i, _)| Owner::User(i as u32))
+    .chain(
+        par_ahead(
+            t,
+            &t.groups.items,
+            |g: &'a Group| raws(&g.proxies),
+            |g: &'a Group| prefetch_slice(&g.proxies),
+        )
+        .map(|(i, _)| Owner::Group(i as u32)),
+    )
+    .chain(
+        par_ahead(
+            t,
+            &t.contacts.items,
+            |c: &'a Contact| raws(&c.proxies),
+            |c: &'a Contact| prefetch_slice(&c.proxies),
+        )
+        .map(|(i, _)| Owner::Contact(i as u32)),
+    )
 }
 
 /// Skips unless some user, group or contact carries `proxyAddresses` (an export without it

@@ -1,4 +1,4 @@
-use super::addr::{Owner, all_owners, domain_lower, smtp_address};
+use super::addr::{Owner, all_owners_ahead, domain_lower, smtp_address};
 use crate::model::{group_props, normalize_address, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_collection};
 use rayon::prelude::*;
@@ -30,12 +30,8 @@ impl Rule for ProxyAddressUnverifiedDomain {
             ));
         }
         out.par_extend(
-            all_owners(t)
-                .filter(|o| match *o {
-                    Owner::User(i) => !t.users.items[i as usize].is_guest(),
-                    Owner::Group(_) => true,
-                    Owner::Contact(_) => false,
-                })
+            all_owners_ahead(t, |u| !u.is_guest())
+                .filter(|o| !matches!(o, Owner::Contact(_)))
                 .flat_map_iter(|o| {
                     let proxies = o.proxies(t);
                     let mut v = Vec::new();

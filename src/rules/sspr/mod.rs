@@ -24,8 +24,8 @@ mod sspr_disabled;
 mod user_unlicensed;
 mod writeback_disabled;
 
-use super::{Context, Rule, Skip, need_collection, need_prop};
-use crate::model::{Enablement, Guid, PasswordResetPolicy, Tenant, User, group_props};
+use super::{Context, Rule, Skip, need_collection, need_prop, par_ahead};
+use crate::model::{Enablement, Guid, PasswordResetPolicy, StrRef, Tenant, User, group_props};
 use rayon::iter::Either;
 use rayon::prelude::*;
 
@@ -80,6 +80,43 @@ impl Scope {
     ) -> impl ParallelIterator<Item = &'a User> + 'a {
         let all = match self.enablement {
             Enablement::All => Either::Left(t.users.items.par_iter()),
+            Enablement::Selected | Enablement::None => Either::Right(
+                self.members
+                    .par_iter()
+                    .map(move |&i| &t.users.items[i as usize]),
+            ),
+        };
+        all.filter(|u| counts(u))
+    }
+
+    /// The in-scope users, in parallel, asking for the strings `near(user)` a few users ahead
+    /// and calling `far(user)` further ahead (see [`crate::rules::par_ahead`]); for rules that
+    /// read strings of every user in scope.
+    pub(super) fn par_users_ahead<'a, I, N, F>(
+        &'a self,
+        t: &'a Tenant,
+        near: N,
+        far: F,
+    ) -> impl ParallelIterator<Item = &'a User> + 'a
+    where
+        I: IntoIterator<Item = StrRef>,
+        N: Fn(&'a User) -> I + Sync + Send + Copy + 'a,
+        F: Fn(&'a User) + Sync + Send + Copy + 'a,
+    {
+        let all = match self.enablement {
+            Enablement::All => Either::Left(
+                par_ahead(
+                    t,
+                    &t.users.items,
+                    move |u| near(u).into_iter().filter(move |_| counts(u)),
+                    move |u| {
+                        if counts(u) {
+                            far(u)
+                        }
+                    },
+                )
+                .map(|(_, u)| u),
+            ),
             Enablement::Selected | Enablement::None => Either::Right(
                 self.members
                     .par_iter()

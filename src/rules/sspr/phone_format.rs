@@ -1,5 +1,5 @@
 use super::in_scope;
-use crate::model::{User, user_props};
+use crate::model::{StrRef, User, prefetch_slice, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip};
 use rayon::prelude::*;
 
@@ -23,8 +23,9 @@ fn problem(phone: &str) -> Option<&'static str> {
     if p.is_empty() {
         return None;
     }
-    let lower = p.to_ascii_lowercase();
-    if lower.contains(['x', ',', ';', '#']) {
+    if p.bytes()
+        .any(|b| matches!(b, b'x' | b'X' | b',' | b';' | b'#'))
+    {
         return Some("carries an extension, which password reset drops");
     }
     let Some(rest) = p.strip_prefix('+') else {
@@ -52,6 +53,11 @@ fn problem(phone: &str) -> Option<&'static str> {
     None
 }
 
+/// The phone numbers of a user.
+fn phones(u: &User) -> impl Iterator<Item = StrRef> + '_ {
+    std::iter::once(u.mobile_phone).chain(u.business_phones.iter().copied())
+}
+
 fn has_problem(t: &crate::model::Tenant, u: &User) -> bool {
     problem(t.s(u.mobile_phone)).is_some()
         || u.business_phones.iter().any(|&p| problem(t.s(p)).is_some())
@@ -73,7 +79,9 @@ impl Rule for PhoneFormat {
                 "no object in users has `mobilePhone` or `businessPhones` (add them to the export's $select)".into(),
             ));
         }
-        out.par_extend(scope.par_users(t).filter(|u| has_problem(t, u)).map(|u| {
+        let far = |u: &User| prefetch_slice(&u.business_phones);
+        let users = scope.par_users_ahead(t, phones, far);
+        out.par_extend(users.filter(|u| has_problem(t, u)).map(|u| {
             let mut bad: Vec<String> = Vec::new();
             let mobile = t.s(u.mobile_phone);
             if let Some(why) = problem(mobile) {

@@ -1,5 +1,5 @@
 use super::in_scope;
-use crate::model::user_props;
+use crate::model::{User, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_prop};
 use rayon::prelude::*;
 
@@ -17,6 +17,16 @@ static META: RuleMeta = RuleMeta {
 
 /// How many affected users the message names.
 const EXAMPLES: usize = 3;
+
+/// Inserts `s` into `first` (sorted, at most [`EXAMPLES`] long) if it is among the smallest.
+fn keep_first<'a>(first: &mut Vec<&'a str>, s: &'a str) {
+    if first.len() == EXAMPLES && s >= first[EXAMPLES - 1] {
+        return;
+    }
+    let at = first.partition_point(|&x| x <= s);
+    first.insert(at, s);
+    first.truncate(EXAMPLES);
+}
 
 fn show(v: Option<bool>) -> &'static str {
     match v {
@@ -46,23 +56,39 @@ impl Rule for WritebackDisabled {
             user_props::ON_PREMISES_SYNC_ENABLED,
             "onPremisesSyncEnabled",
         )?;
-        let mut synced: Vec<&str> = scope
-            .par_users(t)
+        // The count of synced users in scope and the EXAMPLES first names in sorted order:
+        // no need to sort them all.
+        let name = |u: &User| {
+            if u.upn.is_empty() {
+                u.display_name
+            } else {
+                u.upn
+            }
+        };
+        let near = move |u: &User| u.is_synced().then(|| name(u));
+        let (n, first) = scope
+            .par_users_ahead(t, near, |_| ())
             .filter(|u| u.is_synced())
-            .map(|u| {
-                t.s(if u.upn.is_empty() {
-                    u.display_name
-                } else {
-                    u.upn
-                })
-            })
-            .collect();
-        if synced.is_empty() {
+            .fold(
+                || (0usize, Vec::new()),
+                |(n, mut first), u| {
+                    keep_first(&mut first, t.s(name(u)));
+                    (n + 1, first)
+                },
+            )
+            .reduce(
+                || (0, Vec::new()),
+                |(n, mut first), (m, other)| {
+                    for s in other {
+                        keep_first(&mut first, s);
+                    }
+                    (n + m, first)
+                },
+            );
+        if n == 0 {
             return Ok(());
         }
-        synced.par_sort_unstable();
-        let n = synced.len();
-        let mut examples = synced[..n.min(EXAMPLES)].join(", ");
+        let mut examples = first.join(", ");
         if n > EXAMPLES {
             examples.push_str(&format!(" and {} more", n - EXAMPLES));
         }
@@ -90,6 +116,21 @@ mod tests {
         {"id": "9a7ca979-43db-4976-83f8-bdf21a4b0fd1", "userPrincipalName": "a@contoso.com", "onPremisesSyncEnabled": true},
         {"id": "615beb81-ec90-4a09-ac96-663b97e94bb5", "userPrincipalName": "b@contoso.com", "onPremisesSyncEnabled": null}
     ]"#;
+
+    #[test]
+    fn keep_first_is_the_head_of_the_sorted_list() {
+        let all = ["d", "b", "b", "e", "a", "c", "a", "f"];
+        for n in 0..=all.len() {
+            let mut first = Vec::new();
+            for s in &all[..n] {
+                super::keep_first(&mut first, s);
+            }
+            let mut sorted = all[..n].to_vec();
+            sorted.sort_unstable();
+            sorted.truncate(super::EXAMPLES);
+            assert_eq!(first, sorted);
+        }
+    }
 
     #[test]
     fn both_flags_must_be_true() {

@@ -1,5 +1,7 @@
-use crate::model::{StrRef, address_key, normalize_address, user_props};
-use crate::rules::prx::addr::{Owner, all_owners, join_list, label, smtp_address};
+use crate::model::{
+    StrRef, address_key, normalize_address, prefetch_slice, same_address, user_props,
+};
+use crate::rules::prx::addr::{Owner, join_list, label, smtp_address};
 use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_prop};
 use rayon::prelude::*;
 
@@ -42,33 +44,101 @@ fn mail_of(cx: &Context, o: Owner) -> StrRef {
     }
 }
 
-/// The entries for one address `addr` (a mail or the address part of an SMTP proxy address)
-/// of owner `o`: every other user whose UPN it is.
-fn lookups(cx: &Context, o: Owner, addr_ref: StrRef, addr: &str, proxy: bool, v: &mut Vec<Entry>) {
-    let t = cx.tenant;
+/// An address of an owner to look up among the UPNs.
+struct Lookup {
+    key: u64,
+    owner: Owner,
+    addr: StrRef,
+    proxy: bool,
+}
+
+/// The address to look up for address `addr` (a mail or the address part of an SMTP proxy
+/// address) of owner `o`, if any. `own_upn` is the owner's UPN when the owner is a user whose
+/// UPN no other user shares: an address equal to it is no other user's UPN.
+fn lookup(
+    o: Owner,
+    own_upn: Option<&str>,
+    addr_ref: StrRef,
+    addr: &str,
+    proxy: bool,
+) -> Option<Lookup> {
     let addr = addr.trim();
-    if addr.is_empty() {
-        return;
+    if addr.is_empty() || own_upn.is_some_and(|own| same_address(own, addr)) {
+        return None;
     }
-    for u in t.users_by_upn_key(address_key(addr)) {
+    Some(Lookup {
+        key: address_key(addr),
+        owner: o,
+        addr: addr_ref,
+        proxy,
+    })
+}
+
+/// The entries for a batch of owners: for each address (the mail and the SMTP proxy
+/// addresses, in that order) every other user whose UPN it is.
+fn batch_entries(cx: &Context, shared: &[bool], owners: &[Owner]) -> Vec<Entry> {
+    let t = cx.tenant;
+    let mut pending: Vec<Lookup> = Vec::new();
+    for (n, &o) in owners.iter().enumerate() {
+        if let Some(&later) = owners.get(n + 2 * AHEAD) {
+            prefetch_slice(later.proxies(t));
+        }
+        if let Some(&next) = owners.get(n + AHEAD) {
+            t.strs.prefetch(mail_of(cx, next));
+            if let Owner::User(i) = next {
+                t.strs.prefetch(t.users.items[i as usize].upn);
+            }
+            for p in next.proxies(t) {
+                t.strs.prefetch(p.raw);
+            }
+        }
+        let own_upn = match o {
+            Owner::User(i) if !shared[i as usize] => Some(t.s(t.users.items[i as usize].upn)),
+            _ => None,
+        };
+        let mail = mail_of(cx, o);
+        if !mail.is_empty() {
+            pending.extend(lookup(o, own_upn, mail, t.s(mail), false));
+        }
+        for p in o.proxies(t) {
+            if let Some(addr) = smtp_address(t.s(p.raw)) {
+                pending.extend(lookup(o, own_upn, p.raw, addr, true));
+            }
+        }
+    }
+    let keys: Vec<u64> = pending.iter().map(|l| l.key).collect();
+    let mut v = Vec::new();
+    t.users_by_upn_keys(&keys, |j, u| {
+        let l = &pending[j];
+        let o = l.owner;
         if o == Owner::User(u) {
-            continue;
+            return;
         }
+        let raw = t.s(l.addr);
+        let addr = if l.proxy {
+            smtp_address(raw).unwrap_or(raw)
+        } else {
+            raw
+        };
         let upn = t.users.items[u as usize].upn;
-        if normalize_address(t.s(upn)) != normalize_address(addr) {
-            continue;
+        if !same_address(t.s(upn), addr) {
+            return;
         }
-        let (theirs, mine) = if proxy {
+        let (theirs, mine) = if l.proxy {
             (Rel::UpnIsProxy, Rel::ProxyIsUpn)
         } else {
             (Rel::UpnIsMail, Rel::MailIsUpn)
         };
         v.push((u, theirs, upn, o));
         if let Owner::User(me) = o {
-            v.push((me, mine, addr_ref, Owner::User(u)));
+            v.push((me, mine, l.addr, Owner::User(u)));
         }
-    }
+    });
+    v
 }
+
+/// How many owners ahead [`batch_entries`] asks for the text of addresses.
+const AHEAD: usize = 12;
 
 /// The finding for one user from its entries (all with the same user index).
 fn user_finding(cx: &Context, entries: &[Entry]) -> Finding {
@@ -148,22 +218,31 @@ impl Rule for DuplicateUpn {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
-        let mut entries: Vec<Entry> = all_owners(t)
-            .flat_map_iter(|o| {
-                let mut v = Vec::new();
-                let mail = mail_of(cx, o);
-                if !mail.is_empty() {
-                    lookups(cx, o, mail, t.s(mail), false, &mut v);
-                }
-                for p in o.proxies(t) {
-                    if let Some(addr) = smtp_address(t.s(p.raw)) {
-                        lookups(cx, o, p.raw, addr, true, &mut v);
-                    }
-                }
-                v
-            })
+        // Users sharing their UPN with another user: only for them can an address equal to
+        // their own UPN be another user's UPN.
+        let dup_runs = t.duplicate_upns();
+        let mut shared = vec![false; t.users.items.len()];
+        for &u in dup_runs.iter().flatten() {
+            shared[u as usize] = true;
+        }
+        let n = |len: usize| len as u32;
+        let mut entries: Vec<Entry> = (0..n(t.users.items.len()))
+            .into_par_iter()
+            .map(Owner::User)
+            .chain(
+                (0..n(t.groups.items.len()))
+                    .into_par_iter()
+                    .map(Owner::Group),
+            )
+            .chain(
+                (0..n(t.contacts.items.len()))
+                    .into_par_iter()
+                    .map(Owner::Contact),
+            )
+            .chunks(256)
+            .flat_map_iter(|owners| batch_entries(cx, &shared, &owners))
             .collect();
-        for run in t.duplicate_upns() {
+        for run in dup_runs {
             for &u in &run {
                 let upn = t.users.items[u as usize].upn;
                 for &v in &run {

@@ -1,5 +1,5 @@
 use crate::model::user_props;
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop, par_ahead};
 use rayon::prelude::*;
 
 /// UPN003: a `#` in a UPN other than the guest marker `#EXT#` before the `@`.
@@ -40,7 +40,8 @@ impl Rule for ReservedHashInUpn {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
-        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+        let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
+        out.par_extend(users.filter_map(|(_, u)| {
             let upn = t.s(u.upn);
             if !has_reserved_hash(upn) {
                 return None;

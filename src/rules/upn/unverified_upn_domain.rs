@@ -1,7 +1,7 @@
 use crate::model::user_props;
 use crate::rules::prx::addr::domain_lower;
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop, par_ahead,
 };
 use rayon::prelude::*;
 
@@ -26,7 +26,8 @@ impl Rule for UnverifiedUpnDomain {
         let t = cx.tenant;
         need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
         need_collection(&t.domains, "domains")?;
-        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+        let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
+        out.par_extend(users.filter_map(|(_, u)| {
             let upn = t.s(u.upn);
             if upn.trim().is_empty() {
                 return None;
