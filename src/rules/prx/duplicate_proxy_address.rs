@@ -1,7 +1,8 @@
 use super::addr::{Owner, all_owners, join_list, label, need_any_proxies};
-use crate::model::{Tenant, normalize_address};
+use crate::model::{Tenant, address_key, normalize_address};
 use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use std::borrow::Cow;
 
 /// PRX001: the same proxy address on two or more objects.
@@ -98,13 +99,36 @@ impl Rule for DuplicateProxyAddress {
         let t = cx.tenant;
         need_any_proxies(t)?;
         let num = Numbering::new(t);
+        // First the keys alone (8 bytes each, no string read): which occur more than once.
+        // An empty or blank address has the key of "" and is no address at all.
+        let blank = address_key("");
+        let mut keys: Vec<u64> = all_owners(t)
+            .flat_map_iter(|o| {
+                o.proxies(t)
+                    .iter()
+                    .map(|p| p.key)
+                    .filter(move |&k| k != blank)
+            })
+            .collect();
+        keys.par_sort_unstable();
+        let repeated: FxHashSet<u64> = keys
+            .par_chunk_by(|a, b| a == b)
+            .filter(|run| run.len() > 1)
+            .map(|run| run[0])
+            .collect();
+        drop(keys);
+        if repeated.is_empty() {
+            return Ok(());
+        }
+        // Then the few entries with a repeated key, with their owners.
         let mut entries: Vec<(u64, u32, u32)> = all_owners(t)
             .flat_map_iter(|o| {
                 let n = num.number(o);
+                let repeated = &repeated;
                 o.proxies(t)
                     .iter()
                     .enumerate()
-                    .filter(|(_, p)| !t.s(p.raw).trim().is_empty())
+                    .filter(move |(_, p)| repeated.contains(&p.key))
                     .map(move |(i, p)| (p.key, n, i as u32))
             })
             .collect();
