@@ -767,6 +767,15 @@ impl Tenant {
             .map(|i| &items[i as usize])
     }
 
+    /// The registration details of user number `i` (whose id is `user`): exports usually list
+    /// them in the same order as the users, so that position is tried before the index.
+    pub fn registration_at(&self, i: usize, user: Guid) -> Option<&Registration> {
+        match self.registrations.items.get(i) {
+            Some(r) if r.id == user => Some(r),
+            _ => self.registration(user),
+        }
+    }
+
     /// Users whose UPN equals `upn`, ignoring case.
     pub fn users_by_upn<'a>(&'a self, upn: &'a str) -> impl Iterator<Item = u32> + 'a {
         let key = address_key(upn);

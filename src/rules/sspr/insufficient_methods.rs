@@ -65,8 +65,8 @@ impl Rule for InsufficientMethods {
             "methodsRegistered",
         )?;
         let required = p.methods_required.unwrap_or(1).max(1);
-        out.par_extend(scope.par_users(t).filter_map(|u| {
-            let reg = t.registration(u.id);
+        out.par_extend(scope.par_indexed_users(t).filter_map(|(i, u)| {
+            let reg = t.registration_at(i, u.id);
             let bits = reg.map_or(0, |r| r.methods);
             let have = usable_count(bits);
             if have >= required {

@@ -89,6 +89,22 @@ impl Scope {
         all.filter(|u| counts(u))
     }
 
+    /// The in-scope users with their indexes, in parallel.
+    pub(super) fn par_indexed_users<'a>(
+        &'a self,
+        t: &'a Tenant,
+    ) -> impl ParallelIterator<Item = (usize, &'a User)> + 'a {
+        let all = match self.enablement {
+            Enablement::All => Either::Left(t.users.items.par_enumerate()),
+            Enablement::Selected | Enablement::None => Either::Right(
+                self.members
+                    .par_iter()
+                    .map(move |&i| (i as usize, &t.users.items[i as usize])),
+            ),
+        };
+        all.filter(|(_, u)| counts(u))
+    }
+
     /// The in-scope users, in parallel, asking for the strings `near(user)` a few users ahead
     /// and calling `far(user)` further ahead (see [`crate::rules::par_ahead`]); for rules that
     /// read strings of every user in scope.
