@@ -45,17 +45,22 @@ impl Guid {
         if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;
         }
-        let mut v: u128 = 0;
+        // Two 64-bit halves: digits 0..16 (8 + 4 + 4) and 16..32 (4 + 12).
         let mut bad = 0u8;
-        for (i, &c) in b.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                continue;
+        let mut hex = |range: std::ops::Range<usize>, mut acc: u64| {
+            for &c in &b[range] {
+                let d = HEX[c as usize];
+                bad |= d;
+                acc = (acc << 4) | u64::from(d & 0x0f);
             }
-            let d = HEX[c as usize];
-            bad |= d;
-            v = (v << 4) | u128::from(d & 0x0f);
-        }
-        (bad & 0xf0 == 0).then_some(Guid(v))
+            acc
+        };
+        let hi = hex(0..8, 0);
+        let hi = hex(9..13, hi);
+        let hi = hex(14..18, hi);
+        let lo = hex(19..23, 0);
+        let lo = hex(24..36, lo);
+        (bad & 0xf0 == 0).then_some(Guid((u128::from(hi) << 64) | u128::from(lo)))
     }
 }
 

@@ -85,7 +85,17 @@ struct Findings<'a>(&'a [Finding]);
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        // Findings come sorted by rule: look each rule's help up once.
+        let mut help: Option<(&str, &str)> = None;
         for f in self.0 {
+            let h = match help {
+                Some((code, h)) if code == f.rule.code => h,
+                _ => {
+                    let h = f.rule.help();
+                    help = Some((f.rule.code, h));
+                    h
+                }
+            };
             seq.serialize_element(&FindingOut {
                 rule: f.rule.code,
                 name: f.rule.name,
@@ -94,7 +104,7 @@ impl Serialize for Findings<'_> {
                 object: (&f.object).into(),
                 related: f.related.iter().map(Into::into).collect(),
                 fingerprint: fingerprint(f),
-                help: f.rule.help(),
+                help: h,
             })?;
         }
         seq.end()
