@@ -7,7 +7,10 @@ use std::fmt;
 /// Parsing trims surrounding whitespace (including U+00A0, which Microsoft's licensing table
 /// carries) and ignores case, so `0118A350-…` and `0118a350-…` are the same id. It prints in the
 /// canonical lower-case hyphenated form.
+///
+/// Stored with 8-byte alignment (not `u128`'s 16) so that the model's structs pack tightly.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[repr(C, packed(8))]
 pub struct Guid(pub u128);
 
 /// Hex digit values; 0xff marks a non-hex byte.
@@ -66,7 +69,7 @@ impl Guid {
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
+        let v = { self.0 };
         write!(
             f,
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",

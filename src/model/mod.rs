@@ -284,11 +284,13 @@ pub struct User {
     pub display_name: StrRef,
     pub mail: StrRef,
     pub usage_location: StrRef,
-    pub mobile_phone: StrRef,
-    pub business_phones: Box<[StrRef]>,
+    /// `mobilePhone` (or the empty string) first, then `businessPhones`; see
+    /// [`User::mobile_phone`] and [`User::business_phones`].
+    pub phones: Box<[StrRef]>,
     pub proxies: Box<[Proxy]>,
     pub licenses: Box<[AssignedLicense]>,
-    pub license_errors: Box<[LicenseError]>,
+    /// Failed license assignments: rare, so boxed apart (see [`User::license_errors`]).
+    pub failed_licenses: Option<Box<Vec<LicenseError>>>,
     /// `createdDateTime`; [`NO_TIME`] when absent (see [`User::created`]).
     pub created_at: Seconds,
     /// `externalUserStateChangeDateTime`; [`NO_TIME`] when absent.
@@ -304,6 +306,18 @@ fn time(t: Seconds) -> Option<Seconds> {
 }
 
 impl User {
+    /// `mobilePhone` (empty when absent).
+    pub fn mobile_phone(&self) -> StrRef {
+        self.phones.first().copied().unwrap_or(StrRef::EMPTY)
+    }
+    /// `businessPhones`.
+    pub fn business_phones(&self) -> &[StrRef] {
+        self.phones.get(1..).unwrap_or(&[])
+    }
+    /// `licenseAssignmentStates` entries in state `Error` or `ActiveWithError`.
+    pub fn license_errors(&self) -> &[LicenseError] {
+        self.failed_licenses.as_deref().map_or(&[], Vec::as_slice)
+    }
     /// `createdDateTime`, if exported.
     pub fn created(&self) -> Option<Seconds> {
         time(self.created_at)
@@ -463,7 +477,6 @@ pub mod methods {
 #[derive(Debug)]
 pub struct Registration {
     pub id: Guid,
-    pub upn: StrRef,
     /// Bits of [`methods::NAMES`].
     pub methods: u32,
 }
@@ -607,7 +620,8 @@ fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
 pub type RawMembers = Box<[Guid]>;
 
 fn hash_guid(g: Guid) -> u64 {
-    let (a, b) = (g.0 as u64, (g.0 >> 64) as u64);
+    let v = { g.0 };
+    let (a, b) = (v as u64, (v >> 64) as u64);
     let x = (a ^ b.rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     x ^ (x >> 29)
 }

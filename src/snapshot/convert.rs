@@ -81,7 +81,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
             disabled_plans: l.disabled_plans.unwrap_or_default().into(),
         })
         .collect();
-    let license_errors = w
+    let license_errors: Vec<LicenseError> = w
         .license_assignment_states
         .val()
         .unwrap_or_default()
@@ -104,17 +104,18 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         display_name: put(s, w.display_name),
         mail: put(s, w.mail.val()),
         usage_location: put(s, w.usage_location.val()),
-        mobile_phone: put(s, w.mobile_phone.val()),
-        business_phones: w
-            .business_phones
-            .val()
-            .unwrap_or_default()
-            .iter()
-            .map(|p| s.put(&p.0))
+        phones: std::iter::once(put(s, w.mobile_phone.val()))
+            .chain(
+                w.business_phones
+                    .val()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| s.put(&p.0)),
+            )
             .collect(),
         proxies: proxies(s, w.proxy_addresses.val()),
         licenses,
-        license_errors,
+        failed_licenses: (!license_errors.is_empty()).then(|| Box::new(license_errors)),
         created_at: w.created_date_time.val().map_or(NO_TIME, |t| t.0),
         external_state_changed_at: w
             .external_user_state_change_date_time
@@ -262,13 +263,12 @@ pub fn app(w: WireApp, s: &StrSink, props: &mut u32) -> App {
     }
 }
 
-pub fn registration(w: WireRegistration, s: &StrSink, props: &mut u32) -> Registration {
+pub fn registration(w: WireRegistration, _: &StrSink, props: &mut u32) -> Registration {
     if w.methods_registered.is_some() {
         *props |= registration_props::METHODS_REGISTERED;
     }
     Registration {
         id: w.id,
-        upn: put(s, w.user_principal_name),
         methods: w
             .methods_registered
             .unwrap_or_default()

@@ -63,14 +63,14 @@ impl Rule for LicenseAssignmentError {
             t.users
                 .items
                 .par_iter()
-                .filter(|u| !u.license_errors.is_empty())
+                .filter(|u| !u.license_errors().is_empty())
                 .flat_map_iter(|u| {
                     // One finding per failed assignment (SKU, direct or assigning group, error
                     // code), in a fixed order; an entry repeated verbatim is reported once.
                     let key = |e: &LicenseError| -> (Option<Guid>, Option<Guid>, String) {
                         (e.sku, e.assigned_by_group, t.s(e.error).trim().to_owned())
                     };
-                    let mut errs: Vec<&LicenseError> = u.license_errors.iter().collect();
+                    let mut errs: Vec<&LicenseError> = u.license_errors().iter().collect();
                     errs.sort_by_cached_key(|e| key(e));
                     errs.dedup_by_key(|e| key(e));
                     errs.into_iter()

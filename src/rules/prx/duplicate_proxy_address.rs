@@ -99,19 +99,20 @@ impl Rule for DuplicateProxyAddress {
         let t = cx.tenant;
         need_any_proxies(t)?;
         let num = Numbering::new(t);
-        // First the keys alone (8 bytes each, no string read): which occur more than once.
+        // First the keys alone, cut to 32 bits (4 bytes each, no string read): which occur more
+        // than once. A few are repeated only by that cut; the full keys sort them out below.
         // An empty or blank address has the key of "" and is no address at all.
         let blank = address_key("");
-        let mut keys: Vec<u64> = all_owners(t)
+        let mut keys: Vec<u32> = all_owners(t)
             .flat_map_iter(|o| {
                 o.proxies(t)
                     .iter()
-                    .map(|p| p.key)
-                    .filter(move |&k| k != blank)
+                    .filter(move |p| p.key != blank)
+                    .map(|p| p.key as u32)
             })
             .collect();
         keys.par_sort_unstable();
-        let repeated: FxHashSet<u64> = keys
+        let repeated: FxHashSet<u32> = keys
             .par_chunk_by(|a, b| a == b)
             .filter(|run| run.len() > 1)
             .map(|run| run[0])
@@ -128,7 +129,7 @@ impl Rule for DuplicateProxyAddress {
                 o.proxies(t)
                     .iter()
                     .enumerate()
-                    .filter(move |(_, p)| repeated.contains(&p.key))
+                    .filter(move |(_, p)| p.key != blank && repeated.contains(&(p.key as u32)))
                     .map(move |(i, p)| (p.key, n, i as u32))
             })
             .collect();

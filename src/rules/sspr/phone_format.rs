@@ -55,12 +55,14 @@ fn problem(phone: &str) -> Option<&'static str> {
 
 /// The phone numbers of a user.
 fn phones(u: &User) -> impl Iterator<Item = StrRef> + '_ {
-    std::iter::once(u.mobile_phone).chain(u.business_phones.iter().copied())
+    u.phones.iter().copied()
 }
 
 fn has_problem(t: &crate::model::Tenant, u: &User) -> bool {
-    problem(t.s(u.mobile_phone)).is_some()
-        || u.business_phones.iter().any(|&p| problem(t.s(p)).is_some())
+    problem(t.s(u.mobile_phone())).is_some()
+        || u.business_phones()
+            .iter()
+            .any(|&p| problem(t.s(p)).is_some())
 }
 
 impl Rule for PhoneFormat {
@@ -79,15 +81,15 @@ impl Rule for PhoneFormat {
                 "no object in users has `mobilePhone` or `businessPhones` (add them to the export's $select)".into(),
             ));
         }
-        let far = |u: &User| prefetch_slice(&u.business_phones);
+        let far = |u: &User| prefetch_slice(&u.phones);
         let users = scope.par_users_ahead(t, phones, far);
         out.par_extend(users.filter(|u| has_problem(t, u)).map(|u| {
             let mut bad: Vec<String> = Vec::new();
-            let mobile = t.s(u.mobile_phone);
+            let mobile = t.s(u.mobile_phone());
             if let Some(why) = problem(mobile) {
                 bad.push(format!("mobilePhone \"{}\" {why}", mobile.trim()));
             }
-            for (i, &p) in u.business_phones.iter().enumerate() {
+            for (i, &p) in u.business_phones().iter().enumerate() {
                 let p = t.s(p);
                 if let Some(why) = problem(p) {
                     bad.push(format!("businessPhones[{i}] \"{}\" {why}", p.trim()));
