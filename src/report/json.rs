@@ -2,6 +2,7 @@
 
 use super::{Report, fingerprint};
 use crate::rules::{Finding, Object, Severity};
+use rayon::prelude::*;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use std::io::{self, Write};
@@ -80,35 +81,74 @@ struct FindingOut<'a> {
     help: &'static str,
 }
 
+/// The JSON object of one finding.
+fn finding_out<'a>(f: &'a Finding, help: &'static str) -> FindingOut<'a> {
+    FindingOut {
+        rule: f.rule.code,
+        name: f.rule.name,
+        severity: f.severity.as_str(),
+        message: &f.message,
+        object: (&f.object).into(),
+        related: f.related.iter().map(Into::into).collect(),
+        fingerprint: fingerprint(f),
+        help,
+    }
+}
+
+/// The findings array; `Findings(&[])` stands in for findings written separately.
 struct Findings<'a>(&'a [Finding]);
 
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        // Findings come sorted by rule: look each rule's help up once.
-        let mut help: Option<(&str, &str)> = None;
         for f in self.0 {
-            let h = match help {
-                Some((code, h)) if code == f.rule.code => h,
-                _ => {
-                    let h = f.rule.help();
-                    help = Some((f.rule.code, h));
-                    h
-                }
-            };
-            seq.serialize_element(&FindingOut {
-                rule: f.rule.code,
-                name: f.rule.name,
-                severity: f.severity.as_str(),
-                message: &f.message,
-                object: (&f.object).into(),
-                related: f.related.iter().map(Into::into).collect(),
-                fingerprint: fingerprint(f),
-                help: h,
-            })?;
+            seq.serialize_element(&finding_out(f, f.rule.help()))?;
         }
         seq.end()
     }
+}
+
+/// The findings of a single report as serde_json's pretty printer would write them inside the
+/// report object (elements indented by four spaces), rendered in parallel chunks.
+fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
+    if findings.is_empty() {
+        return w.write_all(b"[]");
+    }
+    let chunks: Vec<Vec<u8>> = findings
+        .par_chunks(1024)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len() * 800);
+            // Findings come sorted by rule: look each rule's help up once per chunk.
+            let mut help: Option<(&str, &'static str)> = None;
+            for f in chunk {
+                let h = match help {
+                    Some((code, h)) if code == f.rule.code => h,
+                    _ => {
+                        let h = f.rule.help();
+                        help = Some((f.rule.code, h));
+                        h
+                    }
+                };
+                let text =
+                    serde_json::to_vec_pretty(&finding_out(f, h)).expect("findings serialize");
+                out.extend_from_slice(b",\n    ");
+                for &b in &text {
+                    out.push(b);
+                    if b == b'\n' {
+                        out.extend_from_slice(b"    ");
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    w.write_all(b"[\n    ")?;
+    for (i, c) in chunks.iter().enumerate() {
+        // Every chunk starts with ",\n    "; the very first separator is the opening's.
+        let skip = if i == 0 { 6 } else { 0 };
+        w.write_all(&c[skip..])?;
+    }
+    w.write_all(b"\n  ]")
 }
 
 #[derive(Serialize)]
@@ -154,7 +194,16 @@ fn out<'a>(r: &'a Report) -> ReportOut<'a> {
 /// One snapshot: one report object. Several: an array of them, in command-line order.
 pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     if let [one] = reports {
-        serde_json::to_writer_pretty(&mut *w, &out(one))?;
+        // The report without findings ends in `"findings": []\n}`; the findings go in between.
+        let mut head = out(one);
+        head.findings = Findings(&[]);
+        let mut text = serde_json::to_vec_pretty(&head)?;
+        let tail = b"[]\n}";
+        debug_assert!(text.ends_with(tail));
+        text.truncate(text.len() - tail.len());
+        w.write_all(&text)?;
+        write_findings(&one.result.findings, w)?;
+        w.write_all(b"\n}")?;
     } else {
         let all: Vec<ReportOut> = reports.iter().map(out).collect();
         serde_json::to_writer_pretty(&mut *w, &all)?;
