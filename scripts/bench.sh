@@ -50,3 +50,16 @@ for n in $sizes; do
     printf "| %d | %.0f | %.2f | %.2f | %.0f | %.2f | %.0f | %.0f | %d | %.1f%% |\n", n, mb, fl, w, mb / w, w / fl, r / 1024, r / 1024 - b / 1048576, fi, 100 * s / w
   }'
 done
+
+# The JSON report with about 100k findings (the generator plants ~70 per 1000 users).
+n=${REPORT_USERS:-1500000}
+f="$dir/tenant-$n.json"
+[ -f "$f" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$f"
+cat "$f" >/dev/null
+timing=$(TENANTLINT_TIMINGS=1 /usr/bin/time -f "wall %e" "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json" 2>&1 >/dev/null)
+findings=$(grep -o '"fingerprint"' "$dir/report-$n.json" | wc -l)
+echo
+echo "$timing" | awk -v n="$n" -v fi="$findings" '
+  /timing: report/ { t = $3; if (t ~ /ms$/) { sub(/ms$/, "", t); r = t / 1000 } else if (t ~ /µs$/) { sub(/µs$/, "", t); r = t / 1e6 } else { sub(/s$/, "", t); r = t } }
+  /^wall/ { w = $2 }
+  END { printf "JSON report of %d findings (%d users): %.2f s of a %.2f s run (%.1f%%)\n", fi, n, r, w, 100 * r / w }'

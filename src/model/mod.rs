@@ -659,11 +659,29 @@ impl Tenant {
         group_members: Vec<RawMembers>,
         role_members: Vec<RawMembers>,
     ) -> Tenant {
-        let user_by_id = IdIndex::build(&p.users.items, |u| u.id);
+        // The big indexes side by side: users, registrations, the UPN index.
+        let strs = &p.strs;
+        let ((user_by_id, registration_by_user), mut upn_index) = rayon::join(
+            || {
+                rayon::join(
+                    || IdIndex::build(&p.users.items, |u| u.id),
+                    || IdIndex::build(&p.registrations.items, |r| r.id),
+                )
+            },
+            || {
+                let v: Vec<(u64, u32)> = p
+                    .users
+                    .items
+                    .par_enumerate()
+                    .filter(|(_, u)| !u.upn.is_empty())
+                    .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
+                    .collect();
+                v
+            },
+        );
         let group_by_id = IdIndex::build(&p.groups.items, |g| g.id);
         let contact_by_id = IdIndex::build(&p.contacts.items, |c| c.id);
         let sku_by_id = IdIndex::build(&p.skus.items, |s| s.sku_id);
-        let registration_by_user = IdIndex::build(&p.registrations.items, |r| r.id);
         let mut domain_by_name = FxHashMap::default();
         for (i, d) in p.domains.items.enumerate() {
             domain_by_name.entry(d.name.clone()).or_insert(i as u32);
@@ -692,14 +710,6 @@ impl Tenant {
         for (r, m) in p.directory_roles.items.iter_mut().zip(resolved_roles) {
             r.members = m;
         }
-        let strs = &p.strs;
-        let mut upn_index: Vec<(u64, u32)> = p
-            .users
-            .items
-            .par_enumerate()
-            .filter(|(_, u)| !u.upn.is_empty())
-            .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
-            .collect();
         upn_index.par_sort_unstable();
         let (upn_dir, upn_bits) = upn_directory(&upn_index);
         Tenant {
