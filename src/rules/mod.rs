@@ -351,3 +351,34 @@ pub fn find(query: &str) -> Option<&'static dyn Rule> {
         r.meta().code.eq_ignore_ascii_case(query) || r.meta().name.eq_ignore_ascii_case(query)
     })
 }
+
+/// The rows of Microsoft's licensing table (`fixtures/reference/`), split into columns, without
+/// the header: data-table tests check their service-plan names and GUIDs against it.
+#[cfg(test)]
+pub(crate) fn licensing_csv() -> Vec<Vec<String>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/reference/licensing-service-plan-reference.csv"
+    );
+    let text = std::fs::read_to_string(path).expect("the licensing CSV is in the repository");
+    let split = |line: &str| {
+        let mut cols = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => cols.push(std::mem::take(&mut cur)),
+                _ => cur.push(c),
+            }
+        }
+        cols.push(cur);
+        cols
+    };
+    text.lines().skip(1).map(split).collect()
+}

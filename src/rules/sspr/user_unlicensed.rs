@@ -158,27 +158,6 @@ mod tests {
     use super::*;
     use crate::rules::sspr::testing::{run, tenant};
 
-    /// Splits one CSV line, honouring double quotes.
-    fn fields(line: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut cur = String::new();
-        let mut quoted = false;
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' if quoted && chars.peek() == Some(&'"') => {
-                    cur.push('"');
-                    chars.next();
-                }
-                '"' => quoted = !quoted,
-                ',' if !quoted => out.push(std::mem::take(&mut cur)),
-                _ => cur.push(c),
-            }
-        }
-        out.push(cur);
-        out
-    }
-
     #[test]
     fn every_row_parses_and_has_a_source() {
         assert!(!TABLE.cloud.is_empty() && !TABLE.synced.is_empty());
@@ -202,19 +181,13 @@ mod tests {
 
     #[test]
     fn rows_match_the_licensing_csv() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/reference/licensing-service-plan-reference.csv"
-        );
-        let text = std::fs::read_to_string(path).expect("the licensing CSV is in the repository");
         let trim = |s: &str| s.trim_matches(|c: char| c.is_whitespace()).to_owned();
-        let pairs: std::collections::HashSet<(String, Option<Guid>)> = text
-            .lines()
-            .skip(1)
-            .map(fields)
-            .filter(|f| f.len() >= 5)
-            .map(|f| (trim(&f[3]), Guid::parse(&f[4])))
-            .collect();
+        let pairs: std::collections::HashSet<(String, Option<Guid>)> =
+            crate::rules::licensing_csv()
+                .into_iter()
+                .filter(|f| f.len() >= 5)
+                .map(|f| (trim(&f[3]), Guid::parse(&f[4])))
+                .collect();
         for r in TABLE.cloud.iter().chain(&TABLE.synced) {
             assert!(
                 pairs.contains(&(r.service_plan_name.clone(), Some(r.service_plan_id))),
