@@ -75,6 +75,13 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             snapshot::load_with_progress(spec, &Bar::new(spec))?
         };
         let loaded_at = start.elapsed();
+        if !s.quiet {
+            for f in &tenant.info.ignored_files {
+                eprintln!(
+                    "warning: ignored {f}: not a snapshot file (expected users.json, groups.json, …, see docs/snapshot-format.md)"
+                );
+            }
+        }
         let (now, now_source) = match (s.now, &tenant.info.exported_at) {
             (Some(n), _) => (n, NowSource::Option),
             (None, Some((_, t))) => (*t, NowSource::ExportedAt),

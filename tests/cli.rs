@@ -769,3 +769,19 @@ fn output_is_the_same_whatever_the_input_order() {
         .unwrap();
     assert!(fwd.stdout == rev.stdout);
 }
+
+#[test]
+fn unknown_files_in_a_snapshot_directory_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("users.json"), "[]").unwrap();
+    std::fs::write(dir.path().join("user.json"), "[]").unwrap();
+    let d = dir.path().display().to_string();
+    let (code, _, err) = run(&["check", &d]);
+    assert_eq!(code, Some(0));
+    assert!(
+        err.contains("warning: ignored") && err.contains("user.json: not a snapshot file"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["check", "--quiet", &d]);
+    assert!(err.is_empty(), "{err}");
+}

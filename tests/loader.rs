@@ -1327,3 +1327,27 @@ fn group_pages_and_member_folders_side_by_side() {
         json!([format!("user {MEGAN}")])
     );
 }
+
+/// A single Graph response given where a snapshot file is expected is an error, not an empty
+/// snapshot; a misspelt file in a snapshot directory is reported, not silently skipped.
+#[test]
+fn graph_page_as_snapshot_and_unknown_directory_files() {
+    let dir = tmp();
+    let p = put(
+        dir.path(),
+        "users.json",
+        r#"{"@odata.context": "x", "value": [{"id": "6e7b768e-07e2-4810-8459-485f84f8f204"}]}"#,
+    );
+    assert_eq!(
+        message(&p),
+        format!(
+            "{p}:1:25: this is a single Graph response (a page with \"value\"), not a snapshot: put it in a snapshot directory as users.json, groups.json, … (see docs/snapshot-format.md)"
+        )
+    );
+    let d = dir.path().join("snap");
+    put(&d, "users.json", "[]");
+    let typo = put(&d, "group.json", "[]");
+    put(&d, "README.md", "notes");
+    let t = tenantlint::snapshot::load(&d.display().to_string()).unwrap();
+    assert_eq!(t.info.ignored_files, vec![typo]);
+}

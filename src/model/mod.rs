@@ -514,6 +514,9 @@ pub struct TenantInfo {
     pub display_name: Option<String>,
     /// `exportedAt` as written in the snapshot, and as Unix seconds.
     pub exported_at: Option<(String, Seconds)>,
+    /// JSON files of a snapshot directory that are no collection, tenant or policy file
+    /// (a misspelt `user.json`, say): not read, and worth a warning.
+    pub ignored_files: Vec<String>,
 }
 
 /// Everything the loader produces, before indexes are built.

@@ -214,7 +214,7 @@ fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError
 }
 
 /// The files of a snapshot directory and what each holds, in a fixed order.
-fn plan_dir(dir: &Path) -> Result<Vec<(Role, PathBuf)>, InputError> {
+fn plan_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<(Role, PathBuf)>, InputError> {
     let mut plan = Vec::new();
     for (name, path, is_dir) in sorted_entries(dir)? {
         let key = if is_dir {
@@ -223,6 +223,15 @@ fn plan_dir(dir: &Path) -> Result<Vec<(Role, PathBuf)>, InputError> {
             json_stem(&name)
         };
         let Some(key) = key else { continue };
+        let known = CollectionKind::ALL.iter().any(|k| k.key() == key)
+            || (key == "tenant" && !is_dir)
+            || key == "policies";
+        if !known {
+            if !is_dir {
+                ignored.push(path.display().to_string());
+            }
+            continue;
+        }
         if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
             if !is_dir {
                 plan.push((Role::Collection(kind), path));
@@ -836,6 +845,7 @@ fn split_document<'s, 'a: 's>(
         s.pos += 1;
     } else {
         loop {
+            s.peek();
             let key_at = s.pos;
             let key = s.key().map_err(|e| sp.err(e))?;
             if seen.contains(&key) {
@@ -861,6 +871,13 @@ fn split_document<'s, 'a: 's>(
                             if let Some(p) = f.parse_slice::<Option<RawPolicies>>(sp.file, v)? {
                                 head.policies(p);
                             }
+                        }
+                        "value" => {
+                            let e = ScanError {
+                                offset: key_at,
+                                message: "this is a single Graph response (a page with \"value\"), not a snapshot: put it in a snapshot directory as users.json, groups.json, … (see docs/snapshot-format.md)".into(),
+                            };
+                            return Err(sp.err(e));
                         }
                         _ => sp.ignored(v)?,
                     }
@@ -954,10 +971,11 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
 /// [`load`], reporting progress.
 pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant, InputError> {
     let path = Path::new(spec);
+    let mut ignored = Vec::new();
     let (files, roles) = if spec == "-" {
         (vec![read_stdin()?], None)
     } else if path.is_dir() {
-        let plan = plan_dir(path)?;
+        let plan = plan_dir(path, &mut ignored)?;
         let files = plan
             .par_iter()
             .map(|(_, p)| read_path(p))
@@ -974,6 +992,7 @@ pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant,
     let (mut parts, group_members, role_members) =
         parse_all(&files, roles.as_deref(), &owned, progress)?;
     progress.finish();
+    parts.info.ignored_files = ignored;
     parts.strs = Strs::new(
         files.into_iter().map(|f| f.buf).collect(),
         owned.into_inner().unwrap_or_else(|e| e.into_inner()),
