@@ -1,5 +1,6 @@
-//! Criterion benchmarks of the three phases on generated tenants (10k and 100k users):
-//! load (scan, parse, model build), rules (all of them), and the JSON report.
+//! Criterion benchmarks of the phases on generated tenants (10k and 100k users): parse (read,
+//! scan, parse into the model's parts), model build (indexes, member resolution), the whole
+//! load (both), rules (all of them), and the JSON report.
 //!
 //! `cargo bench --bench phases`; whole-program numbers on 250k–1M users come from
 //! `scripts/bench.sh`.
@@ -8,9 +9,10 @@
 #[path = "../examples/gen_tenant.rs"]
 mod gen_tenant;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::io::BufWriter;
 use tenantlint::engine;
+use tenantlint::model::Tenant;
 use tenantlint::report::{self, Format, NowSource, Report};
 use tenantlint::rules::{Options, registry};
 
@@ -29,6 +31,16 @@ fn phases(c: &mut Criterion) {
         let bytes = std::fs::metadata(file.path()).expect("size").len();
         let mut g = c.benchmark_group(format!("{users} users"));
         g.sample_size(10).throughput(Throughput::Bytes(bytes));
+        g.bench_function(BenchmarkId::new("parse", users), |b| {
+            b.iter(|| tenantlint::snapshot::parse(&path).expect("parse"))
+        });
+        g.bench_function(BenchmarkId::new("model-build", users), |b| {
+            b.iter_batched(
+                || tenantlint::snapshot::parse(&path).expect("parse"),
+                |p| Tenant::build(p.parts, p.group_members, p.role_members),
+                BatchSize::LargeInput,
+            )
+        });
         g.bench_function(BenchmarkId::new("load", users), |b| {
             b.iter(|| tenantlint::snapshot::load(&path).expect("load"))
         });

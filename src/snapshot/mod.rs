@@ -970,6 +970,24 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
 
 /// [`load`], reporting progress.
 pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant, InputError> {
+    let p = parse_with_progress(spec, progress)?;
+    Ok(Tenant::build(p.parts, p.group_members, p.role_members))
+}
+
+/// A parsed snapshot before its indexes are built ([`Tenant::build`]); [`load`] is the two
+/// steps together. Separate for benchmarks of the model build.
+pub struct Parsed {
+    pub parts: Parts,
+    pub group_members: Vec<RawMembers>,
+    pub role_members: Vec<RawMembers>,
+}
+
+/// [`load`] without the model build.
+pub fn parse(spec: &str) -> Result<Parsed, InputError> {
+    parse_with_progress(spec, &())
+}
+
+fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, InputError> {
     let path = Path::new(spec);
     let mut ignored = Vec::new();
     let (files, roles) = if spec == "-" {
@@ -997,7 +1015,11 @@ pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant,
         files.into_iter().map(|f| f.buf).collect(),
         owned.into_inner().unwrap_or_else(|e| e.into_inner()),
     );
-    Ok(Tenant::build(parts, group_members, role_members))
+    Ok(Parsed {
+        parts,
+        group_members,
+        role_members,
+    })
 }
 
 type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
