@@ -25,17 +25,33 @@ impl InputError {
     }
 }
 
+/// Writes `s` with control characters escaped, so that an error stays on one line.
+fn one_line(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    for c in s.chars() {
+        if c.is_control() {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            write!(f, "{c}")?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        one_line(f, &self.file)?;
         if let Some((l, c)) = self.pos {
             write!(f, ":{l}:{c}")?;
         }
         match self.path.as_deref() {
             Some("") | None => {}
-            Some(p) => write!(f, ": at {p}")?,
+            Some(p) => {
+                f.write_str(": at ")?;
+                one_line(f, p)?;
+            }
         }
-        write!(f, ": {}", self.message)
+        f.write_str(": ")?;
+        one_line(f, &self.message)
     }
 }
 

@@ -1351,3 +1351,40 @@ fn graph_page_as_snapshot_and_unknown_directory_files() {
     let t = tenantlint::snapshot::load(&d.display().to_string()).unwrap();
     assert_eq!(t.info.ignored_files, vec![typo]);
 }
+
+/// Corrupting the sample tenant at random (a stray quote, bracket, comma, NUL or invalid
+/// byte; or cutting it short) never panics and always gives one located line.
+#[test]
+fn corrupted_snapshots_give_one_line_errors() {
+    let data = std::fs::read(format!(
+        "{}/fixtures/tenants/contoso.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let dir = tmp();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    let stray = b"{}[]\",:\\\0\xff";
+    for i in 0..150 {
+        let mut b = data.clone();
+        if i % 5 == 0 {
+            b.truncate(next(b.len()));
+        } else {
+            for _ in 0..1 + next(3) {
+                let at = next(b.len());
+                b[at] = stray[next(stray.len())];
+            }
+        }
+        let p = put(dir.path(), "t.json", &b);
+        if let Err(e) = tenantlint::snapshot::load(&p) {
+            let m = e.to_string();
+            assert!(!m.contains('\n'), "{m:?}");
+            assert!(m.starts_with(&p), "{m}");
+        }
+    }
+}

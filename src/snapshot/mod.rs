@@ -650,6 +650,27 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
         self.ctx.files[self.file].scan_err(self.file, e)
     }
 
+    /// The next value's text. When the scanner fails inside it (say, a stray quote made it
+    /// read strings out of step until the end of the file), serde parses the value from its
+    /// start and usually finds the real fault earlier: the earlier of the two is reported.
+    fn value(&self, s: &mut Scanner<'a>) -> Result<&'a str, Located> {
+        s.peek();
+        let start = s.pos;
+        s.value().map_err(|e| {
+            let f = &self.ctx.files[self.file];
+            let rest = &s.text[start..];
+            let mut de =
+                serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+            match de.next() {
+                Some(Err(se)) if !se.is_eof() => {
+                    let l = f.serde_located(self.file, rest, se);
+                    if l.offset < e.offset { l } else { self.err(e) }
+                }
+                _ => self.err(e),
+            }
+        })
+    }
+
     /// Checks an ignored value with serde (it is small: an `@odata` link or an unknown key).
     fn ignored(&self, v: &'a str) -> Result<(), Located> {
         self.ctx.files[self.file]
@@ -688,7 +709,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
     fn collection(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
         match s.peek() {
             Some(b'n') => {
-                let v = s.value().map_err(|e| self.err(e))?;
+                let v = self.value(s)?;
                 self.ignored(v)
             }
             Some(b'{') => {
@@ -733,7 +754,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
                     }
                     self.array(s, coll, false)?;
                 } else {
-                    let v = s.value().map_err(|e| self.err(e))?;
+                    let v = self.value(s)?;
                     self.ignored(v)?;
                 }
                 if !s
@@ -804,7 +825,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
             }
         }
         loop {
-            let v = s.value().map_err(|e| self.err(e))?;
+            let v = self.value(s)?;
             self.push(coll, v, s.pos);
             if !s
                 .next_or_close(b']', "an element")
@@ -859,7 +880,7 @@ fn split_document<'s, 'a: 's>(
             match CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
                 Some(kind) => sp.collection(&mut s, colls.get(kind))?,
                 None => {
-                    let v = s.value().map_err(|e| sp.err(e))?;
+                    let v = sp.value(&mut s)?;
                     match key {
                         "exportedAt" => {
                             head.exported_at = f.parse_slice::<Option<Stamp>>(sp.file, v)?

@@ -94,10 +94,20 @@ pub fn path_at(text: &[u8], offset: usize) -> String {
     for f in stack.iter().take(SHOWN) {
         match f {
             Frame::Object { key: Some(k), .. } => {
-                if !out.is_empty() {
-                    out.push('.');
+                let plain = !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '@' | '$'));
+                if plain {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                } else {
+                    // `@odata.type`, or a "key" that a broken document made up: quoted, escaped.
+                    out.push('[');
+                    out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    out.push(']');
                 }
-                out.push_str(k);
             }
             Frame::Object { key: None, .. } => {}
             Frame::Array { index } => {
@@ -133,7 +143,10 @@ mod tests {
         assert_eq!(path_at(t, off), "users[1].assignedLicenses[0].skuId");
         let t = br#"{"a,b": {"c]": [1, 2, "x"]}}"#;
         let off = t.iter().position(|&b| b == b'x').unwrap();
-        assert_eq!(path_at(t, off), "a,b.c][2]");
+        assert_eq!(path_at(t, off), r#"["a,b"]["c]"][2]"#);
+        let t = b"{\"value\": [{\"@odata.type\": 1, \"bad\nkey\": x}]}";
+        let off = t.iter().position(|&b| b == b'x').unwrap();
+        assert_eq!(path_at(t, off), r#"value[0]["bad\nkey"]"#);
         // At an object's closing brace: the object, not its last property.
         let t = br#"{"users": [{"displayName": "x"}]}"#;
         let off = t.iter().rposition(|&b| b == b'}').unwrap() - 2;
