@@ -430,19 +430,19 @@ impl<'a, W, T> Coll<'a, W, T> {
     /// The elements in input order, with (file, offset) of each, and the property bits.
     /// The elements in input order (the batches become the chunks as they are), with the
     /// (file, offset) of each, and the property bits.
-    fn finish(self) -> (bool, Items<T>, Vec<(u32, usize)>, Props) {
+    fn finish(self) -> (bool, Items<T>, Items<(u32, usize)>, Props) {
         let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
         batches.sort_unstable_by_key(|b| b.seq);
-        let mut at = Vec::with_capacity(batches.iter().map(|b| b.at.len()).sum());
+        let mut at = Vec::with_capacity(batches.len());
         let mut chunks = Vec::with_capacity(batches.len());
         for b in batches {
-            at.extend(b.at);
+            at.push(b.at);
             chunks.push(b.items);
         }
         (
             self.present.into_inner(),
             Items::from_chunks(chunks),
-            at,
+            Items::from_chunks(at),
             Props(self.props.into_inner()),
         )
     }
@@ -1116,29 +1116,39 @@ fn parse_all<'a>(
 }
 
 /// Rejects two elements of a collection with the same key (reported, never merged).
-fn check_unique<K: std::hash::Hash + Eq + std::fmt::Display>(
+/// Rejects two elements of a collection with the same key (reported, never merged). Only
+/// positions are stored (a `u32` per element); `at` gives each element's (file, offset).
+fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
     files: &[File],
-    key: &str,
-    at: &[(u32, usize)],
-    keys: impl Iterator<Item = Option<K>>,
+    name: &str,
+    items: &Items<T>,
+    at: &Items<(u32, usize)>,
+    key: impl Fn(&T) -> Option<K>,
 ) -> Result<(), InputError> {
-    let mut seen: FxHashMap<K, usize> = FxHashMap::default();
-    seen.reserve(at.len());
-    for (i, k) in keys.enumerate() {
-        let Some(k) = k else { continue };
-        if let Some(&first) = seen.get(&k) {
-            let ((fa, oa), (fb, ob)) = (at[first], at[i]);
+    let hash = |k: &K| {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(k)
+    };
+    let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(items.len());
+    for (i, it) in items.enumerate() {
+        let Some(k) = key(it) else { continue };
+        let h = hash(&k);
+        let same = |&j: &u32| key(&items[j as usize]).as_ref() == Some(&k);
+        if let Some(&first) = seen.find(h, same) {
+            let ((fa, oa), (fb, ob)) = (at[first as usize], at[i]);
             let (fa, fb) = (fa as usize, fb as usize);
             let first_at = path_at(files[fa].text().as_bytes(), oa);
             return Err(files[fb].err_at(
                 ob,
                 format!(
-                    "duplicate id {k} in {key}: already used by {first_at} in {}",
+                    "duplicate id {k} in {name}: already used by {first_at} in {}",
                     files[fa].name
                 ),
             ));
         }
-        seen.insert(k, i);
+        seen.insert_unique(h, i as u32, |&j| {
+            key(&items[j as usize]).map_or(0, |k| hash(&k))
+        });
     }
     Ok(())
 }
@@ -1175,7 +1185,7 @@ fn assemble(files: &[File], colls: Colls, heads: Vec<(usize, Head)>) -> Result<B
             let c = $coll;
             let name = c.kind.key();
             let (present, items, at, props) = c.finish();
-            check_unique(files, name, &at, items.iter().map($key))?;
+            check_unique(files, name, &items, &at, $key)?;
             Collection {
                 present,
                 items,
