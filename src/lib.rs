@@ -2,6 +2,18 @@
 //!
 //! Dependencies point one way: [`snapshot`] parses input into the [`model`]; [`rules`] read
 //! only the model; [`engine`] runs rules into findings; [`report`] renders findings.
+//!
+//! ```
+//! use tenantlint::rules::{registry, Options};
+//! use tenantlint::{engine, snapshot};
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tenants/contoso.json");
+//! let tenant = snapshot::load(path).expect("the sample tenant loads");
+//! let now = tenant.info.exported_at.as_ref().map(|e| e.1).expect("it has exportedAt");
+//! let result = engine::run(&tenant, now, &Options::default(), registry());
+//! assert!(result.skipped.is_empty());
+//! assert!(result.findings.iter().any(|f| f.rule.code == "LIC001"));
+//! ```
 
 pub mod cli;
 pub mod commands;

@@ -8,6 +8,13 @@ use std::fmt;
 /// carries) and ignores case, so `0118A350-…` and `0118a350-…` are the same id. It prints in the
 /// canonical lower-case hyphenated form.
 ///
+/// ```
+/// use tenantlint::model::Guid;
+/// let g = Guid::parse(" 0118A350-71FC-4EC3-8F0C-6A1CB8867561\u{a0}").unwrap();
+/// assert_eq!(g.to_string(), "0118a350-71fc-4ec3-8f0c-6a1cb8867561");
+/// assert_eq!(Guid::parse("not a guid"), None);
+/// ```
+///
 /// Stored with 8-byte alignment (not `u128`'s 16) so that the model's structs pack tightly.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[repr(C, packed(8))]
