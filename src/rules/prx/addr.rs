@@ -59,7 +59,7 @@ impl Owner {
 }
 
 /// Every user, group and contact, in parallel.
-pub fn all_owners(t: &Tenant) -> impl ParallelIterator<Item = Owner> + '_ {
+pub fn all_owners(t: &Tenant) -> impl IndexedParallelIterator<Item = Owner> + '_ {
     let n = |len: usize| len as u32;
     (0..n(t.users.items.len()))
         .into_par_iter()

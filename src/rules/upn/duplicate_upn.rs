@@ -1,7 +1,7 @@
 use crate::model::{
     StrRef, address_key, normalize_address, prefetch_slice, same_address, user_props,
 };
-use crate::rules::prx::addr::{Owner, join_list, label, smtp_address};
+use crate::rules::prx::addr::{Owner, all_owners, join_list, label, smtp_address};
 use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_prop};
 use rayon::prelude::*;
 
@@ -225,20 +225,7 @@ impl Rule for DuplicateUpn {
         for &u in dup_runs.iter().flatten() {
             shared[u as usize] = true;
         }
-        let n = |len: usize| len as u32;
-        let mut entries: Vec<Entry> = (0..n(t.users.items.len()))
-            .into_par_iter()
-            .map(Owner::User)
-            .chain(
-                (0..n(t.groups.items.len()))
-                    .into_par_iter()
-                    .map(Owner::Group),
-            )
-            .chain(
-                (0..n(t.contacts.items.len()))
-                    .into_par_iter()
-                    .map(Owner::Contact),
-            )
+        let mut entries: Vec<Entry> = all_owners(t)
             .chunks(256)
             .flat_map_iter(|owners| batch_entries(cx, &shared, &owners))
             .collect();
