@@ -324,6 +324,11 @@ where
         })
 }
 
+/// Skips unless some user carries the property (see [`need_prop`]).
+pub fn need_user_prop(t: &Tenant, prop: u32, prop_name: &str) -> Outcome {
+    need_prop(&t.users, "users", prop, prop_name)
+}
+
 /// Every rule, in code order.
 pub fn registry() -> &'static [&'static dyn Rule] {
     static ALL: LazyLock<Vec<&'static dyn Rule>> = LazyLock::new(|| {

@@ -1,6 +1,6 @@
 use crate::model::{Guid, Sku, Tenant, User, user_props};
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, Severity, need_collection, need_prop,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, Severity, need_collection, need_user_prop,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -154,12 +154,7 @@ impl Rule for ConflictingServicePlans {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(
-            &t.users,
-            "users",
-            user_props::ASSIGNED_LICENSES,
-            "assignedLicenses",
-        )?;
+        need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_collection(&t.skus, "subscribedSkus")?;
         let table = &*TABLE;
         out.par_extend(t.users.items.par_iter().filter_map(|u| {

@@ -1,5 +1,5 @@
 use crate::model::user_props;
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
 /// LIC006: a disabled account that still holds licenses.
@@ -21,18 +21,8 @@ impl Rule for DisabledAccountLicensed {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(
-            &t.users,
-            "users",
-            user_props::ACCOUNT_ENABLED,
-            "accountEnabled",
-        )?;
-        need_prop(
-            &t.users,
-            "users",
-            user_props::ASSIGNED_LICENSES,
-            "assignedLicenses",
-        )?;
+        need_user_prop(t, user_props::ACCOUNT_ENABLED, "accountEnabled")?;
+        need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         out.par_extend(
             t.users
                 .items

@@ -1,5 +1,5 @@
 use crate::model::{Guid, LicenseError, user_props};
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
 /// LIC005: a license assignment in state `Error` or `ActiveWithError`.
@@ -53,9 +53,8 @@ impl Rule for LicenseAssignmentError {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(
-            &t.users,
-            "users",
+        need_user_prop(
+            t,
             user_props::LICENSE_ASSIGNMENT_STATES,
             "licenseAssignmentStates",
         )?;

@@ -1,5 +1,5 @@
 use crate::model::user_props;
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
 /// LIC001: a licensed user without a usage location.
@@ -21,13 +21,8 @@ impl Rule for MissingUsageLocation {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let users = &cx.tenant.users;
-        need_prop(
-            users,
-            "users",
-            user_props::ASSIGNED_LICENSES,
-            "assignedLicenses",
-        )?;
-        need_prop(users, "users", user_props::USAGE_LOCATION, "usageLocation")?;
+        need_user_prop(cx.tenant, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
+        need_user_prop(cx.tenant, user_props::USAGE_LOCATION, "usageLocation")?;
         out.par_extend(
             users
                 .items

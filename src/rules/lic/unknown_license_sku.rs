@@ -1,6 +1,6 @@
 use crate::model::{Guid, user_props};
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
 use rayon::prelude::*;
 
@@ -23,12 +23,7 @@ impl Rule for UnknownLicenseSku {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(
-            &t.users,
-            "users",
-            user_props::ASSIGNED_LICENSES,
-            "assignedLicenses",
-        )?;
+        need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_collection(&t.skus, "subscribedSkus")?;
         out.par_extend(t.users.items.par_iter().filter_map(|u| {
             if u.licenses.iter().all(|l| t.sku(l.sku).is_some()) {

@@ -1,7 +1,7 @@
 use super::in_scope;
 use crate::model::{Guid, User, user_props};
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -80,12 +80,7 @@ impl Rule for UserUnlicensed {
         let t = cx.tenant;
         let scope = in_scope(cx)?;
         need_collection(&t.skus, "subscribedSkus")?;
-        need_prop(
-            &t.users,
-            "users",
-            user_props::ASSIGNED_LICENSES,
-            "assignedLicenses",
-        )?;
+        need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         let (cloud, synced) = (&*CLOUD, &*SYNCED);
         out.par_extend(
             scope

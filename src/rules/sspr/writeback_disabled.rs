@@ -1,6 +1,6 @@
 use super::in_scope;
 use crate::model::{User, user_props};
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_prop};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_user_prop};
 use rayon::prelude::*;
 
 /// SSPR006: synced users may reset their password but the reset cannot be written back.
@@ -50,9 +50,8 @@ impl Rule for WritebackDisabled {
         if onprem.writeback_supported == Some(true) && onprem.enablement_for_tenant == Some(true) {
             return Ok(());
         }
-        need_prop(
-            &t.users,
-            "users",
+        need_user_prop(
+            t,
             user_props::ON_PREMISES_SYNC_ENABLED,
             "onPremisesSyncEnabled",
         )?;

@@ -2,7 +2,7 @@ use crate::model::{
     StrRef, address_key, normalize_address, prefetch_slice, same_address, user_props,
 };
 use crate::rules::prx::addr::{Owner, all_owners, join_list, label, smtp_address};
-use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_prop};
+use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
 /// UPN004: a UPN shared by two users, or equal to another object's mail or SMTP address.
@@ -217,7 +217,7 @@ impl Rule for DuplicateUpn {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
+        need_user_prop(t, user_props::UPN, "userPrincipalName")?;
         // Users sharing their UPN with another user: only for them can an address equal to
         // their own UPN be another user's UPN.
         let dup_runs = t.duplicate_upns();

@@ -1,7 +1,7 @@
 use crate::model::{Tenant, user_props};
 use crate::rules::prx::addr::domain_lower;
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
 use rayon::prelude::*;
 
@@ -40,10 +40,9 @@ impl Rule for FederatedDomainCloudUser {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
-        need_prop(
-            &t.users,
-            "users",
+        need_user_prop(t, user_props::UPN, "userPrincipalName")?;
+        need_user_prop(
+            t,
             user_props::ON_PREMISES_SYNC_ENABLED,
             "onPremisesSyncEnabled",
         )?;

@@ -1,5 +1,7 @@
 use crate::model::user_props;
-use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop, par_ahead};
+use crate::rules::{
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop, par_ahead,
+};
 use rayon::prelude::*;
 
 /// UPN003: a `#` in a UPN other than the guest marker `#EXT#` before the `@`.
@@ -39,7 +41,7 @@ impl Rule for ReservedHashInUpn {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
+        need_user_prop(t, user_props::UPN, "userPrincipalName")?;
         let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
         out.par_extend(users.filter_map(|(_, u)| {
             let upn = t.s(u.upn);

@@ -1,7 +1,7 @@
 use crate::model::user_props;
 use crate::rules::prx::addr::domain_lower;
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_prop, par_ahead,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop, par_ahead,
 };
 use rayon::prelude::*;
 
@@ -24,7 +24,7 @@ impl Rule for UnverifiedUpnDomain {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
-        need_prop(&t.users, "users", user_props::UPN, "userPrincipalName")?;
+        need_user_prop(t, user_props::UPN, "userPrincipalName")?;
         need_collection(&t.domains, "domains")?;
         let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
         out.par_extend(users.filter_map(|(_, u)| {
