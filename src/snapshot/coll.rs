@@ -1,0 +1,229 @@
+//! Collections being loaded: batches of raw elements are parsed in parallel into the model.
+
+use super::convert;
+use super::fast;
+use super::read::File;
+use super::wire::*;
+use super::{Located, Progress};
+use crate::model::*;
+use serde::Deserialize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// What kind of JSON value `text` starts with, for "found …" in messages.
+pub(super) fn found(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(_) => "a number",
+        None => "the end of the file",
+    }
+}
+
+/// The parsed elements of one batch.
+pub(super) struct Batch<T> {
+    /// The batch's place in its collection: batches are full ([`CHUNK`] elements) but the last.
+    seq: usize,
+    items: Vec<T>,
+    /// (file index, byte offset) of each element, for error messages.
+    at: Vec<(u32, usize)>,
+}
+
+/// An element to parse: its file and its text.
+pub(super) type Elem<'a> = (u32, &'a str);
+
+/// One collection being loaded: batches of elements are parsed in parallel into `T`.
+pub(super) struct Coll<'a, W, T> {
+    pub(super) kind: CollectionKind,
+    present: AtomicBool,
+    props: AtomicU32,
+    batches: Mutex<Vec<Batch<T>>>,
+    conv: fn(W, &StrSink<'a>, &mut u32) -> T,
+    /// A fast reader that yields what serde would, or `None` (then serde parses the element).
+    fast: Option<fn(&'a str) -> Option<W>>,
+}
+
+impl<'a, W, T> Coll<'a, W, T> {
+    fn new(kind: CollectionKind, conv: fn(W, &StrSink<'a>, &mut u32) -> T) -> Self {
+        Coll {
+            kind,
+            present: AtomicBool::new(false),
+            props: AtomicU32::new(0),
+            batches: Mutex::new(Vec::new()),
+            conv,
+            fast: None,
+        }
+    }
+
+    fn with_fast(mut self, fast: fn(&'a str) -> Option<W>) -> Self {
+        self.fast = Some(fast);
+        self
+    }
+
+    /// The elements in input order (the batches become the chunks as they are), with the
+    /// (file, offset) of each, and the property bits.
+    pub(super) fn finish(self) -> (bool, Items<T>, Items<(u32, usize)>, Props) {
+        let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
+        batches.sort_unstable_by_key(|b| b.seq);
+        let mut at = Vec::with_capacity(batches.len());
+        let mut chunks = Vec::with_capacity(batches.len());
+        for b in batches {
+            at.push(b.at);
+            chunks.push(b.items);
+        }
+        (
+            self.present.into_inner(),
+            Items::from_chunks(chunks),
+            Items::from_chunks(at),
+            Props(self.props.into_inner()),
+        )
+    }
+}
+
+/// Shared state of one load.
+pub(super) struct Ctx<'a> {
+    pub(super) files: &'a [File],
+    pub(super) sinks: Vec<StrSink<'a>>,
+    pub(super) errors: Mutex<Vec<Located>>,
+    pub(super) progress: &'a dyn Progress,
+}
+
+impl Ctx<'_> {
+    pub(super) fn fail(&self, e: Located) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(e);
+    }
+}
+
+/// A collection that accepts batches of raw elements (type-erased over `W` and `T`).
+pub(super) trait Submit<'a>: Sync {
+    fn kind(&self) -> CollectionKind;
+    fn mark_present(&self);
+    fn submit<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        ctx: &'s Ctx<'a>,
+        seq: usize,
+        elems: Vec<Elem<'a>>,
+    ) where
+        'a: 's;
+}
+
+impl<'a, W, T> Submit<'a> for Coll<'a, W, T>
+where
+    W: Deserialize<'a> + 'a,
+    T: Send + 'a,
+{
+    fn kind(&self) -> CollectionKind {
+        self.kind
+    }
+
+    fn mark_present(&self) {
+        self.present.store(true, Ordering::Relaxed);
+    }
+
+    fn submit<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        ctx: &'s Ctx<'a>,
+        seq: usize,
+        elems: Vec<Elem<'a>>,
+    ) where
+        'a: 's,
+    {
+        scope.spawn(move |_| {
+            let mut items = Vec::with_capacity(elems.len());
+            let mut at = Vec::with_capacity(elems.len());
+            let mut props = 0;
+            for (file, text) in elems {
+                let fi = file as usize;
+                let (f, sink) = (&ctx.files[fi], &ctx.sinks[fi]);
+                let offset = f.offset_of(text);
+                if !text.starts_with('{') {
+                    let found = found(text);
+                    let msg = format!(
+                        "wrong type: expected an object in {}, found {found}",
+                        self.kind.key()
+                    );
+                    return ctx.fail(Located {
+                        file: fi,
+                        offset,
+                        error: f.err_at(offset, msg),
+                    });
+                }
+                let parsed = match self.fast.and_then(|f| f(text)) {
+                    Some(w) => Ok(w),
+                    None => serde_json::from_str::<W>(text),
+                };
+                match parsed {
+                    Ok(w) => {
+                        items.push((self.conv)(w, sink, &mut props));
+                        at.push((file, offset));
+                    }
+                    Err(e) => return ctx.fail(f.serde_located(fi, text, e)),
+                }
+            }
+            if self.props.load(Ordering::Relaxed) | props != self.props.load(Ordering::Relaxed) {
+                self.props.fetch_or(props, Ordering::Relaxed);
+            }
+            self.batches
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Batch { seq, items, at });
+        });
+    }
+}
+
+/// Every collection of a snapshot, being loaded.
+pub(super) struct Colls<'a> {
+    pub(super) users: Coll<'a, WireUser<'a>, User>,
+    pub(super) groups: Coll<'a, WireGroup<'a>, (Group, RawMembers)>,
+    pub(super) contacts: Coll<'a, WireContact<'a>, Contact>,
+    pub(super) skus: Coll<'a, WireSku<'a>, Sku>,
+    pub(super) domains: Coll<'a, WireDomain<'a>, Domain>,
+    pub(super) roles: Coll<'a, WireDirectoryRole<'a>, (DirectoryRole, RawMembers)>,
+    pub(super) role_assignments: Coll<'a, WireRoleAssignment, RoleAssignment>,
+    pub(super) applications: Coll<'a, WireApp<'a>, App>,
+    pub(super) service_principals: Coll<'a, WireApp<'a>, App>,
+    pub(super) registrations: Coll<'a, WireRegistration<'a>, Registration>,
+}
+
+impl<'a> Colls<'a> {
+    pub(super) fn new() -> Self {
+        use CollectionKind::*;
+        Colls {
+            users: Coll::new(Users, convert::user).with_fast(fast::user),
+            groups: Coll::new(Groups, convert::group),
+            contacts: Coll::new(Contacts, convert::contact),
+            skus: Coll::new(SubscribedSkus, convert::sku),
+            domains: Coll::new(Domains, convert::domain),
+            roles: Coll::new(DirectoryRoles, convert::directory_role),
+            role_assignments: Coll::new(RoleAssignments, convert::role_assignment),
+            applications: Coll::new(Applications, convert::app),
+            service_principals: Coll::new(ServicePrincipals, convert::app),
+            registrations: Coll::new(UserRegistrationDetails, convert::registration)
+                .with_fast(fast::registration),
+        }
+    }
+
+    pub(super) fn get(&self, kind: CollectionKind) -> &dyn Submit<'a> {
+        use CollectionKind::*;
+        match kind {
+            Users => &self.users,
+            Groups => &self.groups,
+            Contacts => &self.contacts,
+            SubscribedSkus => &self.skus,
+            Domains => &self.domains,
+            DirectoryRoles => &self.roles,
+            RoleAssignments => &self.role_assignments,
+            Applications => &self.applications,
+            ServicePrincipals => &self.service_principals,
+            UserRegistrationDetails => &self.registrations,
+        }
+    }
+}

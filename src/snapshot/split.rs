@@ -1,0 +1,488 @@
+//! Splitting scanned files into collection elements, and reading everything else a file holds
+//! (the snapshot head: `exportedAt`, `tenant`, policies, group members).
+
+use super::Located;
+use super::coll::{Colls, Ctx, Elem, Submit, found};
+use super::layout::{PolicyKey, Role};
+use super::scan::{ScanError, Scanner};
+use super::wire::*;
+use crate::model::*;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// `exportedAt`: the text as written and its instant.
+pub(super) struct Stamp(pub(super) String, pub(super) i64);
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A visitor, so that the error is raised inside the parser and keeps the value's
+        // position (an error built after `String::deserialize` returns is placed wherever the
+        // parser stops, e.g. at the closing brace).
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 timestamp")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stamp, E> {
+                parse_timestamp(v)
+                    .map(|t| Stamp(v.to_owned(), t))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RawPolicies<'a> {
+    #[serde(default, borrow)]
+    authorization_policy: Option<&'a RawValue>,
+    #[serde(default)]
+    password_reset_policy: Option<WirePasswordResetPolicy>,
+    #[serde(default)]
+    on_premises_password_reset_policy: Option<WireOnPremPolicy>,
+}
+
+/// `tenant.json` of a snapshot directory. No `#[serde(flatten)]`: it buffers the object, and
+/// an error in `exportedAt` would then lose its line, column and path.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a tenant object")]
+pub(super) struct TenantFile {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    exported_at: Option<Stamp>,
+}
+
+/// What a file contributes besides collection elements.
+#[derive(Default)]
+pub(super) struct Head {
+    pub(super) exported_at: Option<Stamp>,
+    pub(super) tenant: Option<WireTenant>,
+    pub(super) policies: Vec<(PolicySlot, Policy)>,
+    pub(super) members: Option<(Guid, Vec<Guid>)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum PolicySlot {
+    Authorization,
+    PasswordReset,
+    OnPrem,
+}
+
+pub(super) enum Policy {
+    Present,
+    PasswordReset(WirePasswordResetPolicy),
+    OnPrem(WireOnPremPolicy),
+}
+
+impl Head {
+    fn policies(&mut self, p: RawPolicies) {
+        if p.authorization_policy.is_some() {
+            self.policies
+                .push((PolicySlot::Authorization, Policy::Present));
+        }
+        if let Some(w) = p.password_reset_policy {
+            self.policies
+                .push((PolicySlot::PasswordReset, Policy::PasswordReset(w)));
+        }
+        if let Some(w) = p.on_premises_password_reset_policy {
+            self.policies.push((PolicySlot::OnPrem, Policy::OnPrem(w)));
+        }
+    }
+}
+
+/// Splits one scanned collection value (an array, a Graph page, or an array of pages) into
+/// batches of elements and submits them for parsing.
+pub(super) struct Splitter<'r, 's, 'a> {
+    scope: &'r rayon::Scope<'s>,
+    ctx: &'s Ctx<'a>,
+    /// The file being split (files are split one after the other, in plan order).
+    file: usize,
+    /// Bytes of the current file already reported to the progress bar.
+    reported: usize,
+    /// Per collection: elements waiting for a full batch, and the number of batches sent.
+    pending: [Vec<Elem<'a>>; 10],
+    sent: [usize; 10],
+}
+
+impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
+    fn err(&self, e: ScanError) -> Located {
+        self.ctx.files[self.file].scan_err(self.file, e)
+    }
+
+    /// The next value's text. When the scanner fails inside it (say, a stray quote made it
+    /// read strings out of step until the end of the file), serde parses the value from its
+    /// start and usually finds the real fault earlier: the earlier of the two is reported.
+    fn value(&self, s: &mut Scanner<'a>) -> Result<&'a str, Located> {
+        s.peek();
+        let start = s.pos;
+        s.value().map_err(|e| {
+            let f = &self.ctx.files[self.file];
+            let rest = &s.text[start..];
+            let mut de =
+                serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+            match de.next() {
+                Some(Err(se)) if !se.is_eof() => {
+                    let l = f.serde_located(self.file, rest, se);
+                    if l.offset < e.offset { l } else { self.err(e) }
+                }
+                _ => self.err(e),
+            }
+        })
+    }
+
+    /// Checks an ignored value with serde (it is small: an `@odata` link or an unknown key).
+    fn ignored(&self, v: &'a str) -> Result<(), Located> {
+        self.ctx.files[self.file]
+            .parse_slice::<serde::de::IgnoredAny>(self.file, v)
+            .map(|_| ())
+    }
+
+    /// Queues an element; a full batch goes to the pool.
+    fn push(&mut self, coll: &'s dyn Submit<'a>, text: &'a str, pos: usize) {
+        let k = coll.kind() as usize;
+        self.pending[k].push((self.file as u32, text));
+        if self.pending[k].len() == CHUNK {
+            self.send(coll);
+            self.ctx.progress.advance((pos - self.reported) as u64);
+            self.reported = pos;
+        }
+    }
+
+    fn send(&mut self, coll: &'s dyn Submit<'a>) {
+        let k = coll.kind() as usize;
+        if self.pending[k].is_empty() {
+            return;
+        }
+        let elems = std::mem::replace(&mut self.pending[k], Vec::with_capacity(CHUNK));
+        coll.submit(self.scope, self.ctx, self.sent[k], elems);
+        self.sent[k] += 1;
+    }
+
+    /// Sends every partial batch: after the last file.
+    fn flush(&mut self, colls: &'s Colls<'a>) {
+        for kind in CollectionKind::ALL {
+            self.send(colls.get(kind));
+        }
+    }
+
+    fn collection(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
+        match s.peek() {
+            Some(b'n') => {
+                let v = self.value(s)?;
+                self.ignored(v)
+            }
+            Some(b'{') => {
+                coll.mark_present();
+                self.page(s, coll)
+            }
+            Some(b'[') => {
+                coll.mark_present();
+                self.array(s, coll, true)
+            }
+            _ => {
+                let msg = format!(
+                    "wrong type: expected an array or a Graph page with a \"value\" array for {}, found {}",
+                    coll.kind().key(),
+                    found(&s.text[s.pos..])
+                );
+                Err(self.err(ScanError {
+                    offset: s.pos,
+                    message: msg,
+                }))
+            }
+        }
+    }
+
+    /// A Graph page `{"@odata.context": …, "value": […], "@odata.nextLink": …}`.
+    fn page(&mut self, s: &mut Scanner<'a>, coll: &'s dyn Submit<'a>) -> Result<(), Located> {
+        s.expect(b'{', "a Graph page").map_err(|e| self.err(e))?;
+        let mut found = false;
+        if s.peek() == Some(b'}') {
+            s.pos += 1;
+        } else {
+            loop {
+                let key = s.key().map_err(|e| self.err(e))?;
+                if key == "value" {
+                    found = true;
+                    if s.peek() != Some(b'[') {
+                        let msg = "wrong type: expected an array for \"value\"";
+                        return Err(self.err(ScanError {
+                            offset: s.pos,
+                            message: msg.into(),
+                        }));
+                    }
+                    self.array(s, coll, false)?;
+                } else {
+                    let v = self.value(s)?;
+                    self.ignored(v)?;
+                }
+                if !s
+                    .next_or_close(b'}', "a property")
+                    .map_err(|e| self.err(e))?
+                {
+                    break;
+                }
+            }
+        }
+        if !found {
+            let f = &self.ctx.files[self.file];
+            let msg = format!(
+                "a Graph page for {} without a \"value\" array",
+                coll.kind().key()
+            );
+            return Err(self.err(ScanError {
+                offset: s.pos.min(f.text().len()) - 1,
+                message: msg,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether the element is a Graph page (an object with a "value" array).
+    fn is_page(&self, text: &'a str, start: usize) -> bool {
+        let mut s = Scanner::at(text, start);
+        if s.expect(b'{', "").is_err() || s.peek() == Some(b'}') {
+            return false;
+        }
+        loop {
+            let Ok(key) = s.key() else { return false };
+            if key == "value" {
+                return s.peek() == Some(b'[');
+            }
+            if s.value().is_err() || !matches!(s.next_or_close(b'}', ""), Ok(true)) {
+                return false;
+            }
+        }
+    }
+
+    /// An array of elements, or (when `pages_allowed`) an array of Graph pages.
+    fn array(
+        &mut self,
+        s: &mut Scanner<'a>,
+        coll: &'s dyn Submit<'a>,
+        pages_allowed: bool,
+    ) -> Result<(), Located> {
+        s.expect(b'[', "an array").map_err(|e| self.err(e))?;
+        if s.peek() == Some(b']') {
+            s.pos += 1;
+            return Ok(());
+        }
+        let text = s.text;
+        if pages_allowed && s.peek() == Some(b'{') && self.is_page(text, s.pos) {
+            loop {
+                if s.peek() != Some(b'{') {
+                    let msg = "an array of Graph pages where one element is not a page";
+                    return Err(self.err(ScanError {
+                        offset: s.pos,
+                        message: msg.into(),
+                    }));
+                }
+                self.page(s, coll)?;
+                if !s.next_or_close(b']', "a page").map_err(|e| self.err(e))? {
+                    return Ok(());
+                }
+            }
+        }
+        loop {
+            let v = self.value(s)?;
+            self.push(coll, v, s.pos);
+            if !s
+                .next_or_close(b']', "an element")
+                .map_err(|e| self.err(e))?
+            {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<'a> Scanner<'a> {
+    fn at(text: &'a str, pos: usize) -> Self {
+        let mut s = Scanner::new(text);
+        s.pos = pos;
+        s
+    }
+}
+
+/// A single-file snapshot: `{"exportedAt": …, "tenant": …, "users": [...], …}`.
+pub(super) fn split_document<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+) -> Result<Head, Located> {
+    let f = &sp.ctx.files[sp.file];
+    let text = f.text();
+    let mut s = Scanner::new(text);
+    let mut head = Head::default();
+    f.expect_object(
+        sp.file,
+        "a tenant snapshot object",
+        " (a single Graph response belongs in a snapshot directory, e.g. as users.json: see docs/snapshot-format.md)",
+    )?;
+    s.expect(b'{', "a tenant snapshot object")
+        .map_err(|e| sp.err(e))?;
+    let mut seen: Vec<&str> = Vec::new();
+    if s.peek() == Some(b'}') {
+        s.pos += 1;
+    } else {
+        loop {
+            s.peek();
+            let key_at = s.pos;
+            let key = s.key().map_err(|e| sp.err(e))?;
+            if seen.contains(&key) {
+                let e = ScanError {
+                    offset: key_at,
+                    message: format!("duplicate key \"{key}\" in the snapshot object"),
+                };
+                return Err(sp.err(e));
+            }
+            seen.push(key);
+            match CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
+                Some(kind) => sp.collection(&mut s, colls.get(kind))?,
+                None => {
+                    let v = sp.value(&mut s)?;
+                    match key {
+                        "exportedAt" => {
+                            head.exported_at = f.parse_slice::<Option<Stamp>>(sp.file, v)?
+                        }
+                        "tenant" => {
+                            head.tenant = f.parse_slice::<Option<WireTenant>>(sp.file, v)?
+                        }
+                        "policies" => {
+                            if let Some(p) = f.parse_slice::<Option<RawPolicies>>(sp.file, v)? {
+                                head.policies(p);
+                            }
+                        }
+                        "value" => {
+                            let e = ScanError {
+                                offset: key_at,
+                                message: "this is a single Graph response (a page with \"value\"), not a snapshot: put it in a snapshot directory as users.json, groups.json, … (see docs/snapshot-format.md)".into(),
+                            };
+                            return Err(sp.err(e));
+                        }
+                        _ => sp.ignored(v)?,
+                    }
+                }
+            }
+            if !s.next_or_close(b'}', "a property").map_err(|e| sp.err(e))? {
+                break;
+            }
+        }
+    }
+    if !s.at_end() {
+        let e = ScanError {
+            offset: s.pos,
+            message: "invalid JSON: trailing characters after the snapshot object".into(),
+        };
+        return Err(sp.err(e));
+    }
+    Ok(head)
+}
+
+/// One file of a snapshot directory.
+pub(super) fn split_file<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+    role: Role,
+) -> Result<Head, Located> {
+    let fi = sp.file;
+    let f = &sp.ctx.files[fi];
+    let mut head = Head::default();
+    match role {
+        Role::Collection(kind) => {
+            let mut s = Scanner::new(f.text());
+            sp.collection(&mut s, colls.get(kind))?;
+            if !s.at_end() {
+                let e = ScanError {
+                    offset: s.pos,
+                    message: "invalid JSON: trailing characters after the collection".into(),
+                };
+                return Err(sp.err(e));
+            }
+        }
+        Role::Members(id) => {
+            let rc: RawCollection = f.parse_slice(fi, f.text())?;
+            let ids = rc
+                .into_elements()
+                .into_iter()
+                .map(|raw| f.parse_slice::<MemberId>(fi, raw.get()).map(|m| m.0))
+                .collect::<Result<_, _>>()?;
+            head.members = Some((id, ids));
+        }
+        Role::Tenant => {
+            f.expect_object(fi, "a tenant object", "")?;
+            let t: TenantFile = f.parse_slice(fi, f.text())?;
+            head.tenant = Some(WireTenant {
+                id: t.id,
+                display_name: t.display_name,
+                exported_at: None,
+            });
+            head.exported_at = t.exported_at;
+        }
+        Role::Policies => {
+            f.expect_object(fi, "an object of policies", "")?;
+            head.policies(f.parse_slice(fi, f.text())?)
+        }
+        Role::Policy(k) => {
+            f.expect_object(fi, "a policy object", "")?;
+            let mut p = RawPolicies::default();
+            match k {
+                PolicyKey::Authorization => {
+                    p.authorization_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+                PolicyKey::PasswordReset => {
+                    p.password_reset_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+                PolicyKey::OnPremPasswordReset => {
+                    p.on_premises_password_reset_policy = Some(f.parse_slice(fi, f.text())?)
+                }
+            }
+            head.policies(p);
+        }
+    }
+    Ok(head)
+}
+
+/// Splits the files one after the other on this thread (the pool parses the batches
+/// meanwhile), stopping at the first file that fails. Returns each file's [`Head`].
+pub(super) fn split_all<'s, 'a: 's>(
+    scope: &rayon::Scope<'s>,
+    ctx: &'s Ctx<'a>,
+    colls: &'s Colls<'a>,
+    roles: Option<&[Role]>,
+) -> Vec<(usize, Head)> {
+    let mut sp = Splitter {
+        scope,
+        ctx,
+        file: 0,
+        reported: 0,
+        pending: Default::default(),
+        sent: [0; 10],
+    };
+    let mut heads = Vec::new();
+    let n = roles.map_or(1, <[Role]>::len);
+    for file in 0..n {
+        sp.file = file;
+        sp.reported = 0;
+        let r = match roles {
+            None => split_document(&mut sp, colls),
+            Some(roles) => split_file(&mut sp, colls, roles[file]),
+        };
+        match r {
+            Ok(h) => heads.push((file, h)),
+            Err(e) => {
+                ctx.fail(e);
+                return heads;
+            }
+        }
+        ctx.progress
+            .advance((ctx.files[file].text().len() - sp.reported) as u64);
+    }
+    sp.flush(colls);
+    heads
+}
