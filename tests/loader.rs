@@ -293,6 +293,21 @@ fn gzip_files_load_like_plain_ones() {
 }
 
 #[test]
+fn bytes_in_memory_load_like_the_file() {
+    let text = std::fs::read(single()).unwrap();
+    let want = summary(&load(&single()));
+    let t = tenantlint::snapshot::load_bytes("mem.json", text.clone()).unwrap();
+    assert_eq!(summary(&t), want);
+    let t = tenantlint::snapshot::load_bytes("mem.json.gz", gz(&text)).unwrap();
+    assert_eq!(summary(&t), want);
+    let e = tenantlint::snapshot::load_bytes("mem.json", b"{\"users\": [1]}".to_vec());
+    assert_eq!(
+        e.err().map(|e| e.to_string()).as_deref(),
+        Some("mem.json:1:12: at users[0]: wrong type: expected an object in users, found a number")
+    );
+}
+
+#[test]
 fn gzip_files_in_a_directory() {
     let dir = tmp();
     let src = Path::new(&directory()).to_path_buf();

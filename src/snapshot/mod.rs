@@ -55,6 +55,15 @@ pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant,
     Ok(Tenant::build(p.parts, p.group_members, p.role_members))
 }
 
+/// Loads a single-document snapshot held in memory (as read from a file named `name`): JSON,
+/// gzip-compressed JSON, in any accepted encoding. For fuzzing and for callers that already
+/// hold the bytes.
+pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Tenant, InputError> {
+    let file = read::finish(name.to_owned(), Buf::Owned(bytes))?;
+    let p = parse_files(vec![file], None, Vec::new(), &())?;
+    Ok(Tenant::build(p.parts, p.group_members, p.role_members))
+}
+
 /// A parsed snapshot before its indexes are built ([`Tenant::build`]); [`load`] is the two
 /// steps together. Separate for benchmarks of the model build.
 pub struct Parsed {
@@ -86,6 +95,16 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     } else {
         (vec![read_path(path)?], None)
     };
+    parse_files(files, roles, ignored, progress)
+}
+
+/// Parses read files: one snapshot document (`roles` is `None`) or the files of a directory.
+fn parse_files(
+    files: Vec<File>,
+    roles: Option<Vec<Role>>,
+    ignored: Vec<String>,
+    progress: &dyn Progress,
+) -> Result<Parsed, InputError> {
     progress.start(files.iter().map(|f| f.text().len() as u64).sum());
     let owned = Mutex::new(Vec::new());
     let (mut parts, group_members, role_members) =
