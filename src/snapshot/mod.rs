@@ -7,6 +7,7 @@
 mod assemble;
 mod coll;
 mod convert;
+mod encoding;
 mod fast;
 mod layout;
 mod position;

@@ -13,6 +13,19 @@ pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
     (line, offset - line_start + 1)
 }
 
+/// 1-based line and column of `offset` in `text`, the column counted in characters: for text
+/// transcoded from UTF-16, whose editors count characters, not UTF-8 bytes.
+pub fn line_col_chars(text: &[u8], offset: usize) -> (usize, usize) {
+    let (line, col) = line_col(text, offset);
+    let offset = offset.min(text.len());
+    let line_start = offset + 1 - col;
+    let chars = text[line_start..offset]
+        .iter()
+        .filter(|&&b| b & 0xC0 != 0x80)
+        .count();
+    (line, chars + 1)
+}
+
 /// Byte offset of 1-based `line`/`col` in `text` (serde_json reports column 0 at a line's
 /// start in some cases; that maps to the line's first byte).
 pub fn offset_of(text: &[u8], line: usize, col: usize) -> usize {

@@ -1,7 +1,8 @@
 //! Reading a snapshot file's bytes: memory-mapped, inflated, checked for its encoding.
 
 use super::Located;
-use super::position::{self, line_col, path_at};
+use super::encoding::{self, Encoding};
+use super::position::{self, line_col, line_col_chars, path_at};
 use super::scan::ScanError;
 use crate::error::InputError;
 use crate::model::Buf;
@@ -15,6 +16,8 @@ pub(super) struct File {
     pub(super) buf: Buf,
     /// 3 when the file starts with a UTF-8 byte order mark, else 0.
     start: usize,
+    /// Columns in messages count characters (the text was transcoded from UTF-16), not bytes.
+    columns_in_chars: bool,
 }
 
 impl File {
@@ -26,9 +29,14 @@ impl File {
     /// An error at byte `offset` of [`File::text`].
     pub(super) fn err_at(&self, offset: usize, message: impl Into<String>) -> InputError {
         let text = self.text().as_bytes();
+        let pos = if self.columns_in_chars {
+            line_col_chars(text, offset)
+        } else {
+            line_col(text, offset)
+        };
         InputError {
             file: self.name.clone(),
-            pos: Some(line_col(text, offset)),
+            pos: Some(pos),
             path: Some(path_at(text, offset)),
             message: message.into(),
         }
@@ -74,9 +82,35 @@ pub(super) fn describe(e: &serde_json::Error) -> String {
 
 pub(super) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-pub(super) fn gunzip(name: &str, data: &[u8]) -> Result<Vec<u8>, InputError> {
-    let mut out = Vec::with_capacity(data.len().saturating_mul(8));
+/// How far a gzip stream may inflate: [`INFLATE_RATIO`] times its compressed size, at least
+/// [`INFLATE_FLOOR`], and never more than [`memory_cap`]. Real exports compress 5–50 times;
+/// a gzip bomb (deflate reaches about 1000 times) is refused before it fills memory.
+pub(super) const INFLATE_RATIO: u64 = 256;
+pub(super) const INFLATE_FLOOR: u64 = 64 << 20;
+
+/// The most input read into memory (inflated gzip, standard input, a pipe): half the machine's
+/// physical memory (the model needs room too), or 8 GiB where that cannot be read.
+pub(super) fn memory_cap() -> u64 {
+    static CAP: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *CAP.get_or_init(|| {
+        let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        });
+        total.map_or(8 << 30, |t| t / 2)
+    })
+}
+
+fn mib(bytes: u64) -> u64 {
+    bytes >> 20
+}
+
+pub(super) fn gunzip(name: &str, data: &[u8], limit: u64) -> Result<Vec<u8>, InputError> {
+    let cap = (data.len() as u64).saturating_mul(8).min(limit) as usize;
+    let mut out = Vec::with_capacity(cap);
     flate2::read::MultiGzDecoder::new(data)
+        .take(limit + 1)
         .read_to_end(&mut out)
         .map_err(|e| {
             InputError::file(
@@ -87,42 +121,64 @@ pub(super) fn gunzip(name: &str, data: &[u8]) -> Result<Vec<u8>, InputError> {
                 ),
             )
         })?;
+    if out.len() as u64 > limit {
+        return Err(InputError::file(
+            name,
+            format!(
+                "the gzip stream inflates to more than {} MiB ({INFLATE_RATIO} times its {} bytes, or half this machine's memory): refused as a possible gzip bomb; if it is a real snapshot, decompress it (`gunzip -k FILE`) and check the plain file, which is read without this limit",
+                mib(limit),
+                data.len()
+            ),
+        ));
+    }
     Ok(out)
 }
 
-/// Checks a buffer and wraps it as a [`File`]: gzip is inflated, a BOM skipped, UTF-8 checked.
+/// Checks a buffer and wraps it as a [`File`]: gzip is inflated, the encoding recognised
+/// (UTF-16 transcoded, a byte order mark skipped), UTF-8 checked.
 pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
     let buf = if buf.starts_with(&GZIP_MAGIC) {
-        Buf::Owned(gunzip(&name, &buf)?)
+        let limit = (buf.len() as u64)
+            .saturating_mul(INFLATE_RATIO)
+            .max(INFLATE_FLOOR)
+            .min(memory_cap());
+        Buf::Owned(gunzip(&name, &buf, limit)?)
     } else {
         buf
     };
-    let start = if buf.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let (buf, start, columns_in_chars) =
+        match encoding::detect(&buf).map_err(|m| InputError::file(&name, m))? {
+            Encoding::Utf8 { bom } => (buf, bom, false),
+            Encoding::Utf16 { little_endian, bom } => {
+                let text = encoding::utf16_to_utf8(&name, &buf[bom..], little_endian)?;
+                (Buf::Owned(text), 0, true)
+            }
+        };
     let body = &buf[start..];
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::file(name, "the file is empty: expected JSON"));
     }
-    if let Err(e) = std::str::from_utf8(body) {
-        let off = e.valid_up_to();
-        return Err(InputError {
-            pos: Some(line_col(body, off)),
-            path: Some(path_at(body, off)),
-            file: name,
-            message: "invalid UTF-8: the snapshot must be UTF-8 encoded JSON".into(),
-        });
-    }
-    Ok(File { name, buf, start })
+    encoding::check_utf8(&name, body)?;
+    Ok(File {
+        name,
+        buf,
+        start,
+        columns_in_chars,
+    })
 }
 
+/// Reads a snapshot file: a regular file is memory-mapped; anything else that is not a
+/// directory (a pipe such as `<(gunzip -c x.gz)`, a FIFO, a character device) is read as a
+/// stream.
 pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
     let name = path.display().to_string();
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
-    let f = std::fs::File::open(path).map_err(io_err)?;
-    let len = f.metadata().map_err(io_err)?.len();
+    let f = open_nonblocking(path).map_err(io_err)?;
+    let meta = f.metadata().map_err(io_err)?;
+    if !meta.is_file() {
+        return read_stream(name, f);
+    }
+    let len = meta.len();
     if len == 0 {
         return Err(InputError::file(&name, "the file is empty: expected JSON"));
     }
@@ -139,13 +195,96 @@ pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
     finish(name, buf)
 }
 
+/// Opens for reading without blocking on a FIFO that has no writer yet (then it reads as
+/// empty, an error, instead of hanging); reads block as usual afterwards.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: fcntl on a file descriptor this function owns, with flag arguments only.
+    unsafe {
+        let fd = f.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(f)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
 pub(super) fn read_stdin() -> Result<File, InputError> {
+    read_stream("<stdin>".into(), std::io::stdin().lock())
+}
+
+/// Reads a stream into memory. Its first bytes are checked to be JSON text (or gzip) before
+/// the rest is read, so that `/dev/zero` or `/dev/urandom` fail at once; the whole is capped at
+/// [`memory_cap`].
+pub(super) fn read_stream(name: String, mut r: impl Read) -> Result<File, InputError> {
+    let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let mut v = Vec::new();
-    std::io::stdin()
-        .lock()
+    let head = (&mut r)
+        .take(64 << 10)
         .read_to_end(&mut v)
-        .map_err(|e| InputError::file("<stdin>", format!("cannot read: {e}")))?;
-    finish("<stdin>".into(), Buf::Owned(v))
+        .map_err(io_err)?;
+    if head > 0 && !v.starts_with(&GZIP_MAGIC) {
+        sniff(&name, &v)?;
+    }
+    let cap = memory_cap();
+    r.take(cap + 1 - v.len() as u64)
+        .read_to_end(&mut v)
+        .map_err(io_err)?;
+    if v.len() as u64 > cap {
+        return Err(InputError::file(
+            &name,
+            format!(
+                "the input is larger than {} MiB (half this machine's memory), the most tenantlint reads from a stream: save it to a file, which is memory-mapped instead",
+                mib(cap)
+            ),
+        ));
+    }
+    if v.is_empty() {
+        return Err(InputError::file(&name, "the file is empty: expected JSON"));
+    }
+    finish(name, Buf::Owned(v))
+}
+
+/// Refuses the start of a stream that cannot be JSON text: an encoding tenantlint does not
+/// read, or a first character other than whitespace, `{` or `[`.
+fn sniff(name: &str, head: &[u8]) -> Result<(), InputError> {
+    let enc = encoding::detect(head).map_err(|m| InputError::file(name, m))?;
+    let first = match enc {
+        Encoding::Utf8 { bom } => head[bom..]
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace()),
+        Encoding::Utf16 { little_endian, bom } => head[bom..]
+            .chunks_exact(2)
+            .map(|p| if little_endian { p[0] } else { p[1] })
+            .find(|b| !b.is_ascii_whitespace()),
+    };
+    match first {
+        None | Some(b'{' | b'[') => Ok(()),
+        Some(b) => Err(InputError::file(
+            name,
+            format!(
+                "not JSON: the input starts with {}",
+                if b.is_ascii_graphic() {
+                    format!("`{}`", b as char)
+                } else {
+                    format!("byte 0x{b:02X}")
+                }
+            ),
+        )),
+    }
 }
 
 impl File {
