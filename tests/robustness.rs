@@ -145,3 +145,218 @@ fn invalid_utf16_is_located() {
         format!("{p}:1:30: at tenant.displayName: invalid UTF-16: unpaired surrogate 0xDC00")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Graph PowerShell SDK's spelling: `Get-MgUser … | ConvertTo-Json`.
+
+use serde_json::{Map, Value};
+
+/// An object as the SDK models it: every key PascalCase, `@odata.*` and the properties the
+/// model does not know under `AdditionalProperties` (here: `@odata.type`), and an (often
+/// empty) `AdditionalProperties` on every nested object.
+fn sdk(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            let mut extra = Map::new();
+            for (k, v) in m {
+                if k.starts_with('@') {
+                    extra.insert(k.clone(), v.clone());
+                } else {
+                    let mut c = k.chars();
+                    let pascal: String = c
+                        .next()
+                        .map(|f| f.to_ascii_uppercase())
+                        .into_iter()
+                        .chain(c)
+                        .collect();
+                    out.insert(pascal, sdk(v));
+                }
+            }
+            out.insert("AdditionalProperties".into(), Value::Object(extra));
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sdk).collect()),
+        v => v.clone(),
+    }
+}
+
+/// Windows PowerShell 5.1's `ConvertTo-Json` layout: four spaces, members aligned under the
+/// column of their bracket, `"Key":  value` with two spaces, empty brackets on three lines,
+/// CRLF line ends.
+fn ps51(v: &Value) -> String {
+    fn write(v: &Value, col: usize, out: &mut String) {
+        let pad = |n: usize| " ".repeat(n);
+        match v {
+            Value::Object(m) if m.is_empty() => {
+                out.push_str(&format!("{{\r\n\r\n{}}}", pad(col)));
+            }
+            Value::Array(a) if a.is_empty() => {
+                out.push_str(&format!("[\r\n\r\n{}]", pad(col)));
+            }
+            Value::Object(m) => {
+                out.push_str("{\r\n");
+                for (i, (k, v)) in m.iter().enumerate() {
+                    let key = format!("{}{}:  ", pad(col + 4), serde_json::to_string(k).unwrap());
+                    out.push_str(&key);
+                    write(v, key.len(), out);
+                    out.push_str(if i + 1 < m.len() { ",\r\n" } else { "\r\n" });
+                }
+                out.push_str(&pad(col));
+                out.push('}');
+            }
+            Value::Array(a) => {
+                out.push_str("[\r\n");
+                for (i, v) in a.iter().enumerate() {
+                    out.push_str(&pad(col + 4));
+                    write(v, col + 4, out);
+                    out.push_str(if i + 1 < a.len() { ",\r\n" } else { "\r\n" });
+                }
+                out.push_str(&pad(col));
+                out.push(']');
+            }
+            v => out.push_str(&v.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, 0, &mut out);
+    out
+}
+
+/// Every rule's findings as the JSON report has them (the source name aside).
+fn findings(spec: &str) -> Value {
+    let t = load(spec);
+    let r = run_rules(&t, tenantlint::rules::registry(), &Default::default());
+    json_report(&t, "snapshot", &r)["findings"].clone()
+}
+
+fn sdk_copy(from: &Path, to: &Path, write: &dyn Fn(&Value) -> Vec<u8>) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            sdk_copy(&e.path(), &target, write);
+        } else {
+            let v: Value = serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+            std::fs::write(target, write(&sdk(&v))).unwrap();
+        }
+    }
+}
+
+#[test]
+fn windows_powershell_directory_loads_like_graph_json() {
+    // `Get-MgUser -All … | ConvertTo-Json -Depth 10 > users.json` in Windows PowerShell 5.1:
+    // PascalCase, AdditionalProperties, its layout, UTF-16 LE with BOM, CRLF.
+    let plain = fixture("snapshots/directory");
+    let dir = tmp();
+    sdk_copy(Path::new(&plain), dir.path(), &|v| {
+        utf16(&ps51(v), true, true)
+    });
+    let spec = dir.path().display().to_string();
+    assert_eq!(summary(&load(&spec)), summary(&load(&plain)));
+    assert_eq!(findings(&spec), findings(&plain));
+}
+
+#[test]
+fn powershell_7_single_file_with_pascal_case_top_level_keys() {
+    // `@{ ExportedAt = …; Users = @(Get-MgUser …); … } | ConvertTo-Json -Depth 20` in
+    // PowerShell 7: two-space indentation, UTF-8 without BOM.
+    let plain = single();
+    let v = sdk(&serde_json::from_str::<Value>(&std::fs::read_to_string(&plain).unwrap()).unwrap());
+    let dir = tmp();
+    let p = put(
+        dir.path(),
+        "tenant.json",
+        serde_json::to_string_pretty(&v).unwrap(),
+    );
+    assert_eq!(summary(&load(&p)), summary(&load(&plain)));
+    assert_eq!(findings(&p), findings(&plain));
+}
+
+#[test]
+fn scubagear_sdk_objects_read_as_graph_objects() {
+    // CISA ScubaGear's provider export: real SDK objects (a domain, subscribed SKUs, the
+    // authorization policy), placed as a snapshot would hold them.
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("reference/scubagear-providersettings-excerpt.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let snapshot = serde_json::json!({
+        "Domains": [v["domain_settings"]],
+        "SubscribedSkus": v["license_information"],
+        "Policies": {"AuthorizationPolicy": v["authorization_policies"][0]},
+    });
+    let dir = tmp();
+    let p = put(
+        dir.path(),
+        "scuba.json",
+        serde_json::to_string_pretty(&snapshot).unwrap(),
+    );
+    let t = load(&p);
+    let d = &t.domains.items[0];
+    assert_eq!(
+        (d.name.as_str(), d.verified, d.federated),
+        ("tqhjy.onmicrosoft.com", true, false)
+    );
+    let skus: Vec<_> = t
+        .skus
+        .items
+        .iter()
+        .map(|s| {
+            (
+                t.s(s.part_number).to_owned(),
+                s.consumed_units,
+                s.prepaid_enabled,
+            )
+        })
+        .collect();
+    assert_eq!(
+        skus,
+        [
+            ("CDS_DB_CAPACITY_GOV".to_owned(), Some(0), Some(1)),
+            ("M365_G5_GCC".to_owned(), Some(28), Some(30))
+        ]
+    );
+    assert!(t.policies.authorization_policy);
+}
+
+#[test]
+fn sdk_duplicates_and_errors_keep_their_place() {
+    let dir = tmp();
+    // `Id` and `id` are the same property: a duplicate, reported where the second one is.
+    let p = put(
+        dir.path(),
+        "dup.json",
+        "{\"Users\": [{\"Id\": \"6e7b768e-07e2-4810-8459-485f84f8f204\",\n \"AdditionalProperties\": {\"id\": \"6e7b768e-07e2-4810-8459-485f84f8f204\"}}]}",
+    );
+    assert_eq!(
+        message(&p),
+        format!("{p}:2:31: at Users[0].AdditionalProperties.id: duplicate field `id`")
+    );
+    // A wrong type inside an SDK object: the original key in the path.
+    let p = put(
+        dir.path(),
+        "bad.json",
+        "{\"Users\": [{\"Id\": \"6e7b768e-07e2-4810-8459-485f84f8f204\", \"AssignedLicenses\": [{\"SkuId\": \"nope\"}]}]}",
+    );
+    assert_eq!(
+        message(&p),
+        format!(
+            "{p}:1:95: at Users[0].AssignedLicenses[0].SkuId: invalid value: string \"nope\", expected a GUID"
+        )
+    );
+    // ConvertTo-Json's default -Depth 2 writes deeper objects as their type name.
+    let p = put(
+        dir.path(),
+        "shallow.json",
+        "{\"Users\": [{\"Id\": \"6e7b768e-07e2-4810-8459-485f84f8f204\", \"AssignedLicenses\": [\"Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense\"]}]}",
+    );
+    assert_eq!(
+        message(&p),
+        format!(
+            "{p}:1:144: at Users[0].AssignedLicenses[0]: wrong type: string \"Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense\", expected an assignedLicenses entry: ConvertTo-Json cut this object off at its -Depth; re-export with `ConvertTo-Json -Depth 20`"
+        )
+    );
+}

@@ -2,6 +2,7 @@
 
 use super::convert;
 use super::fast;
+use super::keys;
 use super::read::File;
 use super::wire::*;
 use super::{Located, Progress};
@@ -42,8 +43,8 @@ pub(super) struct Coll<'a, W, T> {
     props: AtomicU32,
     batches: Mutex<Vec<Batch<T>>>,
     conv: fn(W, &StrSink<'a>, &mut u32) -> T,
-    /// A fast reader that yields what serde would, or `None` (then serde parses the element).
-    fast: Option<fn(&'a str) -> Option<W>>,
+    /// A fast reader that yields what serde would, or leaves the element to serde.
+    fast: Option<fn(&'a str) -> fast::Fast<W>>,
 }
 
 impl<'a, W, T> Coll<'a, W, T> {
@@ -58,7 +59,7 @@ impl<'a, W, T> Coll<'a, W, T> {
         }
     }
 
-    fn with_fast(mut self, fast: fn(&'a str) -> Option<W>) -> Self {
+    fn with_fast(mut self, fast: fn(&'a str) -> fast::Fast<W>) -> Self {
         self.fast = Some(fast);
         self
     }
@@ -156,9 +157,11 @@ where
                         error: f.err_at(offset, msg),
                     });
                 }
-                let parsed = match self.fast.and_then(|f| f(text)) {
-                    Some(w) => Ok(w),
-                    None => serde_json::from_str::<W>(text),
+                let parsed = match self.fast.map(|f| f(text)) {
+                    Some(fast::Fast::Parsed(w)) => Ok(w),
+                    Some(fast::Fast::Keys) => parse_normalized(text),
+                    Some(fast::Fast::Unsure) | None if keys::needs(text) => parse_normalized(text),
+                    _ => serde_json::from_str::<W>(text),
                 };
                 match parsed {
                     Ok(w) => {
@@ -177,6 +180,20 @@ where
                 .push(Batch { seq, items, at });
         });
     }
+}
+
+/// Parses an element written with the Graph PowerShell SDK's keys ([`keys::normalize`]). The
+/// copy has the input's offsets, so serde's errors locate in the input as they are. Its strings
+/// are owned (the copy is dropped), which is slower than spans: the camelCase path never
+/// comes here.
+fn parse_normalized<'a, W: Deserialize<'a>>(text: &'a str) -> Result<W, serde_json::Error> {
+    let Some(copy) = keys::normalize(text) else {
+        return serde_json::from_str(text);
+    };
+    let mut de = serde_json::Deserializer::from_reader(copy.as_bytes());
+    let w = W::deserialize(&mut de)?;
+    de.end()?;
+    Ok(w)
 }
 
 /// Every collection of a snapshot, being loaded.

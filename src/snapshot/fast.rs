@@ -66,10 +66,41 @@ const MAX_DEPTH: u32 = 128;
 
 type R<T> = Option<T>;
 
+/// What the fast path made of an element.
+pub enum Fast<W> {
+    /// Exactly what serde would have produced.
+    Parsed(W),
+    /// A key in the Graph PowerShell SDK's spelling (PascalCase, `AdditionalProperties`): the
+    /// element needs [`super::keys::normalize`] first.
+    Keys,
+    /// Anything else unusual: serde decides.
+    Unsure,
+}
+
+impl<W> Fast<W> {
+    #[cfg(test)]
+    pub fn parsed(self) -> Option<W> {
+        match self {
+            Fast::Parsed(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    fn of(c: &Cur, w: R<W>) -> Self {
+        match w {
+            Some(w) => Fast::Parsed(w),
+            None if c.keys => Fast::Keys,
+            None => Fast::Unsure,
+        }
+    }
+}
+
 struct Cur<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
+    /// A key in the SDK's spelling was seen (see [`Fast::Keys`]).
+    keys: bool,
 }
 
 impl<'a> Cur<'a> {
@@ -78,6 +109,7 @@ impl<'a> Cur<'a> {
             text,
             b: text.as_bytes(),
             i: 0,
+            keys: false,
         }
     }
 
@@ -281,6 +313,12 @@ impl<'a> Cur<'a> {
             if escaped {
                 return None;
             }
+            if key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+                || key == "additionalProperties"
+            {
+                self.keys = true;
+                return None;
+            }
             self.eat(b':')?;
             field(self, key)?;
             match self.peek()? {
@@ -422,9 +460,14 @@ fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
     Some(w)
 }
 
-/// A user element, exactly as serde would read it into [`WireUser`], or `None`.
-pub fn user(text: &str) -> R<WireUser<'_>> {
+/// A user element, exactly as serde would read it into [`WireUser`], if the fast path can.
+pub fn user(text: &str) -> Fast<WireUser<'_>> {
     let mut c = Cur::new(text);
+    let w = user_in(&mut c);
+    Fast::of(&c, w)
+}
+
+fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
     let mut id = None;
     let mut w = WireUser {
         id: Guid::default(),
@@ -520,9 +563,14 @@ pub fn user(text: &str) -> R<WireUser<'_>> {
     Some(w)
 }
 
-/// A userRegistrationDetails element, exactly as serde would read it, or `None`.
-pub fn registration(text: &str) -> R<WireRegistration<'_>> {
+/// A userRegistrationDetails element, exactly as serde would read it, if the fast path can.
+pub fn registration(text: &str) -> Fast<WireRegistration<'_>> {
     let mut c = Cur::new(text);
+    let w = registration_in(&mut c);
+    Fast::of(&c, w)
+}
+
+fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
     let (mut id, mut upn, mut methods, mut seen) = (None, None, None, 0);
     c.object(|c, k| {
         match k {
@@ -561,7 +609,7 @@ mod tests {
             r#" { "id" : "6e7b768e-07e2-4810-8459-485f84f8f204" } "#,
         ];
         for t in ok {
-            assert!(user(t).is_some(), "{t}");
+            assert!(user(t).parsed().is_some(), "{t}");
             assert!(serde_json::from_str::<WireUser>(t).is_ok(), "{t}");
         }
         let bad = [
@@ -579,7 +627,7 @@ mod tests {
             r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204"} x"#,
         ];
         for t in bad {
-            assert!(user(t).is_none(), "fast path accepted {t}");
+            assert!(user(t).parsed().is_none(), "fast path accepted {t}");
             assert!(
                 serde_json::from_str::<WireUser>(t).is_err(),
                 "serde accepted {t}"
@@ -590,7 +638,7 @@ mod tests {
             "[".repeat(200),
             "]".repeat(200)
         );
-        assert!(user(&deep).is_none());
+        assert!(user(&deep).parsed().is_none());
     }
 
     #[test]
@@ -650,7 +698,7 @@ mod tests {
                 for e in elems {
                     let text = serde_json::to_string_pretty(e).unwrap();
                     if key == "users" {
-                        let a = user(&text).map(|w| format!("{w:?}"));
+                        let a = user(&text).parsed().map(|w| format!("{w:?}"));
                         let b = serde_json::from_str::<WireUser>(&text)
                             .ok()
                             .map(|w| format!("{w:?}"));
@@ -659,7 +707,7 @@ mod tests {
                             users += 1;
                         }
                     } else {
-                        let a = registration(&text).map(|w| format!("{w:?}"));
+                        let a = registration(&text).parsed().map(|w| format!("{w:?}"));
                         let b = serde_json::from_str::<WireRegistration>(&text)
                             .ok()
                             .map(|w| format!("{w:?}"));
@@ -696,6 +744,7 @@ mod tests {
         let w = user(
             r#"{"id":"6e7b768e-07e2-4810-8459-485f84f8f204","displayName":"Ren\u00e9e \"R\""}"#,
         )
+        .parsed()
         .unwrap();
         assert_eq!(w.display_name.unwrap().0, "Renée \"R\"");
     }

@@ -9,6 +9,7 @@ mod coll;
 mod convert;
 mod encoding;
 mod fast;
+mod keys;
 mod layout;
 mod position;
 mod read;

@@ -2,11 +2,12 @@
 
 use super::Located;
 use super::encoding::{self, Encoding};
+use super::keys;
 use super::position::{self, line_col, line_col_chars, path_at};
 use super::scan::ScanError;
 use crate::error::InputError;
 use crate::model::Buf;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::Path;
 
@@ -76,7 +77,18 @@ pub(super) fn describe(e: &serde_json::Error) -> String {
     match e.classify() {
         serde_json::error::Category::Syntax => format!("invalid JSON: {msg}"),
         serde_json::error::Category::Eof => format!("invalid JSON: {msg} (is the file truncated?)"),
-        _ => msg.replace("invalid type: ", "wrong type: "),
+        _ => {
+            let msg = msg.replace("invalid type: ", "wrong type: ");
+            // ConvertTo-Json writes an object deeper than its -Depth (2 by default) as its .NET
+            // type name: `"Microsoft.Graph.PowerShell.Models.MicrosoftGraphAssignedLicense"`.
+            if msg.contains("string \"Microsoft.Graph.") || msg.contains("string \"System.") {
+                format!(
+                    "{msg}: ConvertTo-Json cut this object off at its -Depth; re-export with `ConvertTo-Json -Depth 20`"
+                )
+            } else {
+                msg
+            }
+        }
     }
 }
 
@@ -306,12 +318,15 @@ impl File {
         }
     }
 
-    /// Parses a value slice of this file with serde, locating errors in the file.
-    pub(super) fn parse_slice<'a, T: Deserialize<'a>>(
-        &'a self,
+    /// Parses a value slice of this file with serde, locating errors in the file. Keys in the
+    /// Graph PowerShell SDK's spelling are read as Graph's ([`keys::normalize`]).
+    pub(super) fn parse_slice<T: DeserializeOwned>(
+        &self,
         file: usize,
-        sub: &'a str,
+        sub: &str,
     ) -> Result<T, Located> {
-        serde_json::from_str(sub).map_err(|e| self.serde_located(file, sub, e))
+        let copy = keys::normalize(sub);
+        serde_json::from_str(copy.as_deref().unwrap_or(sub))
+            .map_err(|e| self.serde_located(file, sub, e))
     }
 }

@@ -3,12 +3,12 @@
 
 use super::Located;
 use super::coll::{Colls, Ctx, Elem, Submit, found};
+use super::keys;
 use super::layout::{PolicyKey, Role};
 use super::scan::{ScanError, Scanner};
 use super::wire::*;
 use crate::model::*;
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// `exportedAt`: the text as written and its instant.
 pub(super) struct Stamp(pub(super) String, pub(super) i64);
@@ -36,9 +36,9 @@ impl<'de> Deserialize<'de> for Stamp {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct RawPolicies<'a> {
-    #[serde(default, borrow)]
-    authorization_policy: Option<&'a RawValue>,
+pub(super) struct RawPolicies {
+    #[serde(default)]
+    authorization_policy: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     password_reset_policy: Option<WirePasswordResetPolicy>,
     #[serde(default)]
@@ -208,7 +208,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
         } else {
             loop {
                 let key = s.key().map_err(|e| self.err(e))?;
-                if key == "value" {
+                if keys::camel(key) == "value" {
                     found = true;
                     if s.peek() != Some(b'[') {
                         let msg = "wrong type: expected an array for \"value\"";
@@ -252,7 +252,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
         }
         loop {
             let Ok(key) = s.key() else { return false };
-            if key == "value" {
+            if keys::camel(key) == "value" {
                 return s.peek() == Some(b'[');
             }
             if s.value().is_err() || !matches!(s.next_or_close(b'}', ""), Ok(true)) {
@@ -326,27 +326,30 @@ pub(super) fn split_document<'s, 'a: 's>(
     )?;
     s.expect(b'{', "a tenant snapshot object")
         .map_err(|e| sp.err(e))?;
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<std::borrow::Cow<str>> = Vec::new();
     if s.peek() == Some(b'}') {
         s.pos += 1;
     } else {
         loop {
             s.peek();
             let key_at = s.pos;
-            let key = s.key().map_err(|e| sp.err(e))?;
+            let written = s.key().map_err(|e| sp.err(e))?;
+            // `Users` as well as `users`: PowerShell scripts name their hashtable keys.
+            let key = keys::camel(written);
             if seen.contains(&key) {
                 let e = ScanError {
                     offset: key_at,
-                    message: format!("duplicate key \"{key}\" in the snapshot object"),
+                    message: format!("duplicate key \"{written}\" in the snapshot object"),
                 };
                 return Err(sp.err(e));
             }
-            seen.push(key);
-            match CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
+            seen.push(key.clone());
+            let kind = CollectionKind::ALL.into_iter().find(|k| k.key() == key);
+            match kind {
                 Some(kind) => sp.collection(&mut s, colls.get(kind))?,
                 None => {
                     let v = sp.value(&mut s)?;
-                    match key {
+                    match &*key {
                         "exportedAt" => {
                             head.exported_at = f.parse_slice::<Option<Stamp>>(sp.file, v)?
                         }
@@ -406,11 +409,23 @@ pub(super) fn split_file<'s, 'a: 's>(
             }
         }
         Role::Members(id) => {
-            let rc: RawCollection = f.parse_slice(fi, f.text())?;
+            // Elements stay raw (borrowed), so the SDK's keys are normalised for the whole file
+            // here; the copy has the file's offsets.
+            let text = f.text();
+            let copy = keys::normalize(text);
+            let src = copy.as_deref().unwrap_or(text);
+            let rc: RawCollection =
+                serde_json::from_str(src).map_err(|e| f.serde_located(fi, text, e))?;
             let ids = rc
                 .into_elements()
                 .into_iter()
-                .map(|raw| f.parse_slice::<MemberId>(fi, raw.get()).map(|m| m.0))
+                .map(|raw| {
+                    let start = raw.get().as_ptr() as usize - src.as_ptr() as usize;
+                    let orig = &text[start..start + raw.get().len()];
+                    serde_json::from_str::<MemberId>(raw.get())
+                        .map(|m| m.0)
+                        .map_err(|e| f.serde_located(fi, orig, e))
+                })
                 .collect::<Result<_, _>>()?;
             head.members = Some((id, ids));
         }

@@ -97,10 +97,30 @@ impl<'de> Deserialize<'de> for Ts {
     }
 }
 
-/// Parses an RFC 3339 timestamp to Unix seconds.
+/// Parses a timestamp to Unix seconds: RFC 3339 as Graph writes it (0 to 7 fractional digits),
+/// also without an offset (PowerShell 7's `ConvertTo-Json` of a `DateTime`; read as UTC), and
+/// `/Date(1700000000000)/` or `/Date(1700000000000+0100)/`, milliseconds since the epoch as
+/// Windows PowerShell 5.1's `ConvertTo-Json` writes dates.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
-    s.trim()
-        .parse::<jiff::Timestamp>()
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    if let Some(ms) = s.strip_prefix("/Date(").and_then(|r| r.strip_suffix(")/")) {
+        // The offset only says which zone the date was written in: the instant is the number.
+        let sign = usize::from(ms.starts_with('-'));
+        let end = ms
+            .get(sign..)?
+            .find(['+', '-'])
+            .map_or(ms.len(), |i| i + sign);
+        let ms: i64 = ms.get(..end)?.parse().ok()?;
+        return jiff::Timestamp::from_millisecond(ms)
+            .ok()
+            .map(|t| t.as_second());
+    }
+    let civil = s.parse::<jiff::civil::DateTime>().ok()?;
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(civil)
         .ok()
         .map(|t| t.as_second())
 }
@@ -476,5 +496,39 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawCollection<'a> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timestamp;
+
+    #[test]
+    fn timestamps_as_exporters_write_them() {
+        let t = 1_763_625_600; // 2025-11-20T08:00:00Z
+        for s in [
+            "2025-11-20T08:00:00Z",
+            "2025-11-20T08:00:00.1Z",
+            "2025-11-20T08:00:00.1234567Z",
+            "2025-11-20T09:00:00+01:00",
+            " 2025-11-20T08:00:00Z\u{a0}",
+            "2025-11-20T08:00:00",
+            "2025-11-20T08:00:00.000",
+            "/Date(1763625600000)/",
+            "/Date(1763625600000+0100)/",
+            "/Date(1763625600999-0500)/",
+        ] {
+            assert_eq!(parse_timestamp(s), Some(t), "{s:?}");
+        }
+        assert_eq!(parse_timestamp("/Date(-1000)/"), Some(-1));
+        for s in [
+            "yesterday",
+            "",
+            "/Date()/",
+            "/Date(x)/",
+            "2025-13-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_timestamp(s), None, "{s:?}");
+        }
     }
 }
