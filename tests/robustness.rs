@@ -360,3 +360,63 @@ fn sdk_duplicates_and_errors_keep_their_place() {
         )
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Graph's quirks (`fixtures/snapshots/quirks/`): upper-case GUIDs with a trailing U+00A0 or in
+// braces, 0 to 7 fractional digits, `null` where an array is documented, `@odata.nextLink`
+// pages saved as an array of pages, empty pages.
+
+#[test]
+fn graph_quirks_load_as_what_they_mean() {
+    use tenantlint::model::{Member, user_props};
+    let t = load(&fixture("snapshots/quirks"));
+    let ids: Vec<String> = t.users.items.iter().map(|u| u.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        [
+            "6e7b768e-07e2-4810-8459-485f84f8f204",
+            "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
+            "5f2b6c1e-2d3a-4f4e-8a9b-1c2d3e4f5a6b"
+        ]
+    );
+    let (megan, adele, alex) = (&t.users.items[0], &t.users.items[1], &t.users.items[2]);
+    let e5 = t.skus.items[0].sku_id;
+    assert_eq!(e5.to_string(), "c7df2760-2c81-4ef7-b578-5b5392b571df");
+    assert_eq!(megan.licenses[0].sku, e5);
+    assert_eq!(
+        megan.licenses[0].disabled_plans[0].to_string(),
+        "9f431833-0334-42de-a7dc-70aa40db46db"
+    );
+    assert_eq!(alex.licenses[0].sku, e5);
+    assert!(alex.licenses[0].disabled_plans.is_empty());
+    // `null` arrays are empty, and the property still counts as exported.
+    assert!(adele.licenses.is_empty() && adele.proxies.is_empty());
+    assert!(adele.business_phones().is_empty());
+    assert!(t.users.props.has(user_props::ASSIGNED_LICENSES));
+    assert!(t.users.props.has(user_props::PROXY_ADDRESSES));
+    // 0, 7 and 1 fractional digits: the same second.
+    let created: Vec<_> = t.users.items.iter().map(|u| u.created()).collect();
+    assert_eq!(created, [Some(1_735_787_045); 3]);
+    assert_eq!(
+        t.info.exported_at.as_ref().map(|e| e.1),
+        Some(1_795_161_600)
+    );
+    assert!(t.skus.items[1].plans.is_empty());
+    assert_eq!(
+        t.skus.items[1].sku_id.to_string(),
+        "078d2b04-f1bd-4111-bbd4-b4b1b354cef4"
+    );
+    let sales = &t.groups.items[0];
+    assert_eq!(sales.members.as_ref(), [Member::User(0), Member::User(1)]);
+    assert!(t.groups.items[1].members.is_empty());
+    let ends: Vec<_> = t.applications.items[0]
+        .credentials
+        .iter()
+        .map(|c| c.end)
+        .collect();
+    assert_eq!(ends, [Some(1_820_519_429); 3]);
+    assert_eq!(t.registrations.items[0].methods, 0);
+    // Every rule runs on it; the upper-case SKU ids match (no unknown-SKU finding).
+    let r = run_rules(&t, tenantlint::rules::registry(), &Default::default());
+    assert!(!r.findings.iter().any(|f| f.rule.code == "LIC004"));
+}
