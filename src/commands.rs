@@ -8,6 +8,7 @@ use crate::rules::{self, options};
 use crate::settings::{CheckSettings, Command};
 use crate::snapshot;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
 pub fn run(cmd: &Command) -> Result<Exit, Error> {
     match cmd {
@@ -66,6 +67,9 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             .build_global();
     }
     let timings = std::env::var_os("TENANTLINT_TIMINGS").is_some();
+    if let Some(out) = &s.output {
+        output_target(out)?;
+    }
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
         let start = std::time::Instant::now();
@@ -75,6 +79,15 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             snapshot::load_with_progress(spec, &Bar::new(spec))?
         };
         let loaded_at = start.elapsed();
+        if let Some(out) = &s.output
+            && let Some(input) = tenant.info.files.iter().find(|f| same_file(out, f))
+        {
+            return Err(Error::Usage(format!(
+                "--output {} is the snapshot file {} itself: tenantlint never writes over its input",
+                out.display(),
+                input.display()
+            )));
+        }
         if !s.quiet {
             for f in &tenant.info.ignored_files {
                 eprintln!(
@@ -174,18 +187,63 @@ impl snapshot::Progress for Bar {
     }
 }
 
-/// Writes `path` whole or not at all: into a temporary file beside it, renamed at the end.
+/// Refuses an `--output` that cannot take a report, before any work is done: a directory, or a
+/// file in a directory that does not exist.
+fn output_target(path: &Path) -> Result<(), Error> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "--output {} is a directory: give the report's file name",
+            path.display()
+        )));
+    }
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => Err(Error::Usage(format!(
+            "--output {}: the directory {} does not exist",
+            path.display(),
+            d.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether two paths name the same file (through links, too).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// Writes `path` whole or not at all: into a temporary file beside it, renamed at the end. A
+/// path that exists and is no regular file (`/dev/stdout`, a FIFO, `/dev/full`) is written to
+/// as it is: renaming over it would replace the device.
 fn write_atomically(
-    path: &std::path::Path,
+    path: &Path,
     f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
     let err = |source: io::Error| Error::Output {
         path: path.display().to_string(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(err)?;
+        let mut w = io::BufWriter::new(file);
+        return f(&mut w).and_then(|()| w.flush()).map_err(err);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
+        _ => Path::new("."),
     };
     let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     let mut w = io::BufWriter::new(tmp);

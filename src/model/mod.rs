@@ -517,6 +517,9 @@ pub struct TenantInfo {
     /// JSON files of a snapshot directory that are no collection, tenant or policy file
     /// (a misspelt `user.json`, say): not read, and worth a warning.
     pub ignored_files: Vec<String>,
+    /// The files the snapshot was read from (none for standard input), so that no output is
+    /// ever written over one of them.
+    pub files: Vec<std::path::PathBuf>,
 }
 
 /// Everything the loader produces, before indexes are built.

@@ -56,8 +56,11 @@ pub(super) fn assemble(
     let mut extra_members = Vec::new();
     for (file, h) in heads {
         if let Some(t) = h.tenant {
-            parts.info.id = t.id.or(parts.info.id.take());
-            parts.info.display_name = t.display_name.or(parts.info.display_name.take());
+            parts.info.id = t.id.map(|x| x.0).or(parts.info.id.take());
+            parts.info.display_name = t
+                .display_name
+                .map(|x| x.0)
+                .or(parts.info.display_name.take());
         }
         if let Some(s) = h.exported_at {
             parts.info.exported_at = Some((s.0, s.1));

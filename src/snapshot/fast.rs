@@ -362,7 +362,7 @@ impl<'a> Cur<'a> {
     }
 
     fn str(&mut self) -> R<Str<'a>> {
-        self.string().map(Str)
+        self.string().filter(|s| s.len() <= MAX_STRING).map(Str)
     }
 
     fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<Option<T>> {

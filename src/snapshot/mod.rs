@@ -82,22 +82,22 @@ pub fn parse(spec: &str) -> Result<Parsed, InputError> {
 fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, InputError> {
     let path = Path::new(spec);
     let mut ignored = Vec::new();
-    let (files, roles) = if spec == "-" {
-        (vec![read_stdin()?], None)
+    let (files, roles, paths) = if spec == "-" {
+        (vec![read_stdin()?], None, Vec::new())
     } else if path.is_dir() {
         let plan = plan_dir(path, &mut ignored)?;
         let files = plan
             .par_iter()
             .map(|(_, p)| read_path(p))
             .collect::<Result<Vec<_>, _>>()?;
-        (
-            files,
-            Some(plan.into_iter().map(|(r, _)| r).collect::<Vec<_>>()),
-        )
+        let (roles, paths) = plan.into_iter().unzip();
+        (files, Some(roles), paths)
     } else {
-        (vec![read_path(path)?], None)
+        (vec![read_path(path)?], None, vec![path.to_path_buf()])
     };
-    parse_files(files, roles, ignored, progress)
+    let mut p = parse_files(files, roles, ignored, progress)?;
+    p.parts.info.files = paths;
+    Ok(p)
 }
 
 /// Parses read files: one snapshot document (`roles` is `None`) or the files of a directory.

@@ -70,7 +70,12 @@ pub fn path_at(text: &[u8], offset: usize) -> String {
                     && *expecting_key
                 {
                     let raw = &text[start..i.min(text.len())];
-                    *key = Some(String::from_utf8_lossy(raw).into_owned());
+                    // A key is shown whole up to 80 bytes (no Graph key is longer).
+                    let mut k = String::from_utf8_lossy(&raw[..raw.len().min(80)]).into_owned();
+                    if raw.len() > 80 {
+                        k.push('…');
+                    }
+                    *key = Some(k);
                     *expecting_key = false;
                 }
             }

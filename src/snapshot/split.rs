@@ -27,7 +27,7 @@ impl<'de> Deserialize<'de> for Stamp {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stamp, E> {
                 parse_timestamp(v)
                     .map(|t| Stamp(v.to_owned(), t))
-                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(&shown(v)), &self))
             }
         }
         d.deserialize_str(V)
@@ -51,9 +51,9 @@ pub(super) struct RawPolicies {
 #[serde(rename_all = "camelCase", expecting = "a tenant object")]
 pub(super) struct TenantFile {
     #[serde(default)]
-    id: Option<String>,
+    id: Option<Text>,
     #[serde(default)]
-    display_name: Option<String>,
+    display_name: Option<Text>,
     #[serde(default)]
     exported_at: Option<Stamp>,
 }

@@ -34,26 +34,75 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Tri<T> {
     }
 }
 
-/// A string borrowed from the input when it has no escapes, owned otherwise.
+/// The longest string value tenantlint keeps: far beyond any Graph property it reads (display
+/// names hold 256 characters, addresses a few hundred), and the most a span in the model holds.
+/// A longer one is an error rather than a copy repeated in every finding that names it.
+pub const MAX_STRING: usize = (1 << 16) - 1;
+
+/// A string value, borrowed from the input when it has no escapes, owned otherwise; at most
+/// [`MAX_STRING`] bytes.
 #[derive(Debug)]
 pub struct Str<'a>(pub Cow<'a, str>);
 
+/// A key: like [`Str`], without the length limit.
+struct Key<'a>(Cow<'a, str>);
+
+struct StrVisitor<const LIMIT: bool>;
+
+impl<'de, const LIMIT: bool> Visitor<'de> for StrVisitor<LIMIT> {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        too_long::<E, LIMIT>(v)?;
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        too_long::<E, LIMIT>(v)?;
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+fn too_long<E: de::Error, const LIMIT: bool>(v: &str) -> Result<(), E> {
+    if LIMIT && v.len() > MAX_STRING {
+        return Err(E::custom(format!(
+            "a string of {} bytes: longer than the {MAX_STRING} bytes any property tenantlint reads can hold",
+            v.len()
+        )));
+    }
+    Ok(())
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Str<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Str(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
+        d.deserialize_str(StrVisitor::<true>).map(Str)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(StrVisitor::<false>).map(Key)
+    }
+}
+
+/// An owned string value of at most [`MAX_STRING`] bytes (the tenant's id and name).
+#[derive(Debug, Default)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(StrVisitor::<true>)
+            .map(|c| Text(c.into_owned()))
+    }
+}
+
+/// At most the first 80 characters of a value, for error messages (then `…`): a hostile
+/// multi-gigabyte value must not become a multi-gigabyte message.
+pub fn shown(v: &str) -> Cow<'_, str> {
+    match v.char_indices().nth(80) {
+        Some((i, _)) => Cow::Owned(format!("{}…", &v[..i])),
+        None => Cow::Borrowed(v),
     }
 }
 
@@ -65,7 +114,7 @@ impl Visitor<'_> for GuidVisitor {
         f.write_str("a GUID")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Guid, E> {
-        Guid::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        Guid::parse(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(&shown(v)), &self))
     }
 }
 
@@ -90,7 +139,7 @@ impl<'de> Deserialize<'de> for Ts {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
                 parse_timestamp(v)
                     .map(Ts)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(&shown(v)), &self))
             }
         }
         d.deserialize_str(V)
@@ -142,7 +191,7 @@ impl<'de> Deserialize<'de> for MemberId {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberId, A::Error> {
                 let mut id = None;
-                while let Some(k) = map.next_key::<Str<'de>>()? {
+                while let Some(k) = map.next_key::<Key<'de>>()? {
                     if k.0 == "id" {
                         id = Some(map.next_value::<Guid>()?);
                     } else {
@@ -189,7 +238,7 @@ impl<'de> Deserialize<'de> for EnablementType {
                     "none" => Ok(EnablementType(E::None)),
                     "selected" => Ok(EnablementType(E::Selected)),
                     "all" => Ok(EnablementType(E::All)),
-                    _ => Err(Er::invalid_value(de::Unexpected::Str(v), &self)),
+                    _ => Err(Er::invalid_value(de::Unexpected::Str(&shown(v)), &self)),
                 }
             }
         }
@@ -392,9 +441,9 @@ pub struct WireRegistration<'a> {
 #[serde(rename_all = "camelCase", expecting = "a tenant object")]
 pub struct WireTenant {
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     #[serde(default)]
-    pub display_name: Option<String>,
+    pub display_name: Option<Text>,
     /// Directory snapshots may carry `exportedAt` in `tenant.json`.
     #[serde(default)]
     pub exported_at: Option<String>,
@@ -483,7 +532,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawCollection<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut value = None;
-                while let Some(k) = map.next_key::<Str<'de>>()? {
+                while let Some(k) = map.next_key::<Key<'de>>()? {
                     if k.0 == "value" {
                         value = Some(map.next_value::<Vec<&'de serde_json::value::RawValue>>()?);
                     } else {
