@@ -55,6 +55,65 @@ fn tenant(users: Vec<Value>) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Output quadratic in the input: n objects that share one address or UPN get n findings that
+// each list the n - 1 others as `related`. The message caps its list of names, the related list
+// does not: 2,000 users sharing one proxy address (273 KB of input) give a 563 MB JSON report.
+// The standards: "no finding text, index or expansion that grows with the square of anything".
+
+/// Total `related` entries and the JSON report's size for `n` holders made by `make`.
+fn related_and_size(n: usize, make: impl Fn(usize) -> Value) -> (usize, usize) {
+    let (findings, size) = check(&tenant((0..n).map(make).collect()));
+    (findings.iter().map(|f| f.3).sum(), size)
+}
+
+fn assert_linear(rule: &str, make: impl Fn(usize) -> Value + Copy) {
+    let (related, size) = related_and_size(100, make);
+    let (_, double) = related_and_size(200, make);
+    assert!(
+        related <= 4 * 100,
+        "{rule}: 100 holders of one value give {related} related entries (quadratic: 100 × 99)"
+    );
+    assert!(
+        double * 2 <= size * 5,
+        "{rule}: the JSON report grows from {size} to {double} bytes when the holders double"
+    );
+}
+
+#[test]
+#[ignore = "open bug: PRX001 related lists are quadratic in the holders of one address"]
+fn prx001_output_is_linear_in_the_holders_of_one_address() {
+    assert_linear("PRX001", |i| {
+        user(
+            i,
+            &format!("u{i}@contoso.com"),
+            &["smtp:shared@contoso.com"],
+        )
+    });
+}
+
+#[test]
+#[ignore = "open bug: UPN004 related lists are quadratic in the users sharing one UPN"]
+fn upn004_output_is_linear_in_the_users_sharing_one_upn() {
+    assert_linear("UPN004", |i| user(i, "same@contoso.com", &[]));
+}
+
+/// The linear bound of the tests above is not too tight: distinct addresses and UPNs give
+/// nothing to relate, and one shared value between two users gives two related entries.
+#[test]
+fn distinct_addresses_relate_nothing() {
+    let (related, _) = related_and_size(200, |i| {
+        user(
+            i,
+            &format!("u{i}@contoso.com"),
+            &[&format!("smtp:p{i}@contoso.com")],
+        )
+    });
+    assert_eq!(related, 0);
+    let (related, _) = related_and_size(2, |i| user(i, "same@contoso.com", &[]));
+    assert_eq!(related, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Messages that depend on the order of an object's own proxyAddresses: when an object holds
 // the same address twice in two spellings (`SMTP:a@x` and `smtp:A@x`, equal as the rules
 // compare addresses), the finding quotes the spelling that comes first in the list. The
