@@ -75,17 +75,25 @@ for t in "${run[@]}"; do
     for j in fuzz/fuzz-*.log; do
         [ -e "$j" ] && cat "$j" >>"$log" && rm -f "$j"
     done
-    # The last status line carries the final coverage (cov: edges, ft: features).
-    final=$(grep -E '^#[0-9]+[[:space:]].*cov: ' "$log" | tail -n 1 | tr -s '[:space:]' ' ' || true)
-    execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{s += $2} END {print s + 0}')
+    # The last status line carries the final coverage (cov: edges, ft: features); in -fork
+    # mode it reads "#N: cov: …" and there are no stat:: lines.
+    final=$(grep -E '^#[0-9]+:?[[:space:]].*cov: ' "$log" | tail -n 1 | tr -s '[:space:]' ' ' || true)
+    execs=$({ grep -E '^stat::number_of_executed_units:' "$log" || true; } | awk '{s += $2} END {print s + 0}')
+    if [ "$execs" = 0 ] && [ -n "$final" ]; then
+        execs=$(echo "$final" | sed -E 's/^#([0-9]+).*/\1/')
+    fi
     echo "   final: ${final:-none}"
     echo "   executed units: $execs"
-    grep -E '^stat::(average_exec_per_sec|peak_rss_mb):' "$log" | sed 's/^/   /' || true
-    if [ "$rc" -ne 0 ] || grep -qE '^(==[0-9]+==ERROR|SUMMARY: libFuzzer)' "$log"; then
+    { grep -E '^stat::(average_exec_per_sec|peak_rss_mb):' "$log" || true; } | sed 's/^/   /'
+    # -fork with -ignore_crashes exits 0 but counts what it found on the status line.
+    found=$(echo "$final" | sed -nE 's|.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*|\1\2\3|p')
+    if [ "$rc" -ne 0 ] || grep -qE '^(==[0-9]+==ERROR|SUMMARY: libFuzzer)' "$log" ||
+        [ -n "${found//0/}" ]; then
         status=1
         echo "   FOUND A PROBLEM (exit $rc):"
-        grep -E 'panicked at|^==[0-9]+==ERROR|SUMMARY:|Test unit written to' "$log" | head -n 8 | sed 's/^/     /'
-        echo "   minimise: (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz tmin $t artifacts/$t/<file>)"
+        { grep -E -A1 'panicked at' "$log" || true; } | head -n 2 | sed 's/^/     /'
+        { grep -E '^==[0-9]+==ERROR|SUMMARY:|Test unit written to' "$log" || true; } | head -n 6 | sed 's/^/     /'
+        echo "   minimise: (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz tmin --debug-assertions $t artifacts/$t/<file>)"
     fi
 done
 exit "$status"

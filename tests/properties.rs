@@ -189,7 +189,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(6))]
+    #![proptest_config(config(4))]
 
     /// The same with users (and registrations) copied past the loader's batch size (1024
     /// elements), so that collections span several batches parsed in parallel and several
