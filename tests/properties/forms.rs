@@ -172,8 +172,8 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-/// The snapshot as a directory of Graph responses: `tenant.json`, users in two page files,
-/// groups as an array of pages with every other group's members in
+/// The snapshot as a directory of Graph responses: `tenant.json`, users in `users.json` as one
+/// page or in two page files, groups as an array of pages with every other group's members in
 /// `groups/<id>/members.json`, the other collections as one page or a bare array, and the
 /// policies in `policies/`.
 pub fn write_dir(doc: &Value, dir: &Path) {
@@ -204,6 +204,9 @@ pub fn write_dir(doc: &Value, dir: &Path) {
     for (i, (key, v)) in doc.iter().enumerate() {
         let Some(items) = v.as_array() else { continue };
         match key.as_str() {
+            // An even number of users in users.json as one page, an odd one in a folder of
+            // two pages.
+            "users" if items.len() % 2 == 0 => put("users.json", &page(items, false)),
             "users" => {
                 let half = items.len() / 2;
                 put("users/page-001.json", &page(&items[..half], true));
