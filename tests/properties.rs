@@ -210,7 +210,6 @@ proptest! {
             pool.install(|| check(bytes.to_vec(), &doc))
         };
         let one = on(1, &bytes);
-        prop_assert!(one == on(3, &bytes), "3 threads differ from 1\ntenant (before copying):\n{}", pretty(&spec.build()));
         let mut shuffled = doc.clone();
         let mut rng = Rng::new(seed);
         for key in ["users", "userRegistrationDetails"] {
@@ -218,8 +217,12 @@ proptest! {
                 forms::shuffle_top(v, &mut rng);
             }
         }
-        let other = on(3, &write(&shuffled, Style::Compact, None));
-        prop_assert!(one == other, "shuffled users differ\ntenant (before copying):\n{}", pretty(&spec.build()));
+        // Shuffled on 3 threads against in order on 1: two runs where three would tell which
+        // one matters; that third run is made only to explain a failure.
+        if one != on(3, &write(&shuffled, Style::Compact, None)) {
+            let cause = if one == on(3, &bytes) { "the order of the users" } else { "the thread count" };
+            prop_assert!(false, "{} changes the reports\ntenant (before copying):\n{}", cause, pretty(&spec.build()));
+        }
     }
 }
 
