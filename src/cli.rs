@@ -46,6 +46,15 @@ enum FormatArg {
     Json,
 }
 
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FailOnArg {
     Error,
@@ -115,10 +124,7 @@ fn settings(cli: Cli) -> Result<Command, Error> {
             }
             Command::Check(CheckSettings {
                 snapshots: a.snapshots,
-                format: match a.format {
-                    FormatArg::Text => Format::Text,
-                    FormatArg::Json => Format::Json,
-                },
+                format: a.format.into(),
                 output: a.output,
                 fail_on: match a.fail_on {
                     FailOnArg::Error => Some(Severity::Error),
@@ -155,5 +161,30 @@ pub fn main() -> Exit {
             eprintln!("error: {e}");
             Exit::Error
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FormatArg;
+    use crate::report::Format;
+    use clap::ValueEnum;
+
+    /// `Format::ALL` is what tests and fuzz targets iterate over: it must hold every format
+    /// the command line offers, each once.
+    #[test]
+    fn format_all_lists_every_cli_format() {
+        let cli: Vec<Format> = FormatArg::value_variants()
+            .iter()
+            .map(|&f| f.into())
+            .collect();
+        for f in &cli {
+            assert!(Format::ALL.contains(f), "{f:?} is missing from Format::ALL");
+        }
+        assert_eq!(
+            cli.len(),
+            Format::ALL.len(),
+            "Format::ALL has duplicates or extras"
+        );
     }
 }

@@ -15,6 +15,13 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// Every report format. Tests and the fuzz targets render each of them, so a format added
+    /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
+    /// that is missing from this list.
+    pub const ALL: [Format; 2] = [Format::Text, Format::Json];
+}
+
 /// Where "now" came from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum NowSource {
