@@ -21,6 +21,10 @@ use std::fmt;
 pub struct Guid(pub u128);
 
 /// Hex digit values; 0xff marks a non-hex byte.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "constant evaluation: an index out of range fails the build"
+)]
 const HEX: [u8; 256] = {
     let mut t = [0xffu8; 256];
     let mut i = 0;
@@ -51,8 +55,13 @@ impl Guid {
         Self::parse36(s.as_bytes())
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "constant ranges within a [u8; 36]; a u8 indexes the 256-entry HEX table"
+    )]
     fn parse36(b: &[u8]) -> Option<Guid> {
-        if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        let b: &[u8; 36] = b.try_into().ok()?;
+        if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;
         }
         // Two 64-bit halves: digits 0..16 (8 + 4 + 4) and 16..32 (4 + 12).

@@ -125,6 +125,10 @@ impl<T: Sync> Items<T> {
 impl<T> Index<usize> for Items<T> {
     type Output = T;
     #[inline]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "an Index impl: indices come from the model's own numbering, never from input"
+    )]
     fn index(&self, i: usize) -> &T {
         &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
     }

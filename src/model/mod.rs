@@ -241,11 +241,14 @@ pub fn address_key(s: &str) -> u64 {
     let b = t.as_bytes();
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        h.write_u64(lower(u64::from_le_bytes(c.try_into().expect("8 bytes"))));
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        h.write_u64(lower(u64::from_le_bytes(word)));
     }
     let mut tail = [0u8; 8];
-    let rest = chunks.remainder();
-    tail[..rest.len()].copy_from_slice(rest);
+    for (t, &b) in tail.iter_mut().zip(chunks.remainder()) {
+        *t = b;
+    }
     h.write_u64(lower(u64::from_le_bytes(tail)));
     h.write_usize(b.len());
     h.finish()

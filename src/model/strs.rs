@@ -53,6 +53,10 @@ impl Strs {
         Strs { bufs, owned }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a StrRef is only made by this module from a span of one of its buffers"
+    )]
     pub fn get(&self, r: StrRef) -> &str {
         let v = r.0;
         if v == 0 {

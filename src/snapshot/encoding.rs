@@ -109,8 +109,7 @@ pub(super) fn utf16_to_utf8(
     body: &[u8],
     little_endian: bool,
 ) -> Result<Vec<u8>, InputError> {
-    let units = body.chunks_exact(2).map(|p| {
-        let pair = [p[0], p[1]];
+    let units = body.as_chunks::<2>().0.iter().map(|&pair| {
         if little_endian {
             u16::from_le_bytes(pair)
         } else {

@@ -42,7 +42,10 @@ pub(super) fn special(b: &[u8], mut j: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while j + 8 <= b.len() {
-        let v = u64::from_le_bytes(b[j..j + 8].try_into().expect("8 bytes"));
+        let Some(&word) = b.get(j..).and_then(|r| r.first_chunk::<8>()) else {
+            break;
+        };
+        let v = u64::from_le_bytes(word);
         let quote = v ^ (ONES * u64::from(b'"'));
         let backslash = v ^ (ONES * u64::from(b'\\'));
         // A byte is zero in `quote`/`backslash`, or below 0x20 in `v`.
@@ -55,7 +58,10 @@ pub(super) fn special(b: &[u8], mut j: usize) -> usize {
         }
         j += 8;
     }
-    while j < b.len() && b[j] != b'"' && b[j] != b'\\' && b[j] >= 0x20 {
+    while b
+        .get(j)
+        .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+    {
         j += 1;
     }
     j

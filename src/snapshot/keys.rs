@@ -179,16 +179,15 @@ impl<'a> Walker<'a> {
             }
             let key_at = self.i;
             let (ks, ke) = self.string()?;
-            let key = &self.b[ks..ke];
+            let key = self.b.get(ks..ke)?;
             if key.first().is_some_and(u8::is_ascii_uppercase) {
                 self.changed = true;
                 if let Some(c) = self.out.as_mut().and_then(|o| o.get_mut(ks)) {
                     c.make_ascii_lowercase();
                 }
             }
-            let additional = key.len() == 20
-                && key[0].eq_ignore_ascii_case(&b'a')
-                && &key[1..] == b"dditionalProperties";
+            let additional = key.eq_ignore_ascii_case(b"AdditionalProperties")
+                && key.get(1..) == Some(b"dditionalProperties".as_slice());
             if self.peek()? != b':' {
                 return None;
             }

@@ -3,8 +3,8 @@
 
 /// 1-based line and column (in bytes, as serde_json counts them) of `offset` in `text`.
 pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
+    let (before, _) = text.split_at(offset.min(text.len()));
+    let offset = before.len();
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before
         .iter()
@@ -19,7 +19,9 @@ pub fn line_col_chars(text: &[u8], offset: usize) -> (usize, usize) {
     let (line, col) = line_col(text, offset);
     let offset = offset.min(text.len());
     let line_start = offset + 1 - col;
-    let chars = text[line_start..offset]
+    let chars = text
+        .get(line_start..offset)
+        .unwrap_or_default()
         .iter()
         .filter(|&&b| b & 0xC0 != 0x80)
         .count();
@@ -31,7 +33,10 @@ pub fn line_col_chars(text: &[u8], offset: usize) -> (usize, usize) {
 pub fn offset_of(text: &[u8], line: usize, col: usize) -> usize {
     let mut start = 0;
     for _ in 1..line {
-        match text[start..].iter().position(|&b| b == b'\n') {
+        match text
+            .get(start..)
+            .and_then(|t| t.iter().position(|&b| b == b'\n'))
+        {
             Some(p) => start += p + 1,
             None => return text.len(),
         }
@@ -51,6 +56,10 @@ enum Frame {
 
 /// The JSON path (`users[3].assignedLicenses[0].skuId`) of the value that contains byte
 /// `offset`, found by scanning `text` from the start. The root is the empty path.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "every index is checked against text.len() by its loop condition"
+)]
 pub fn path_at(text: &[u8], offset: usize) -> String {
     let mut stack: Vec<Frame> = Vec::new();
     let end = offset.min(text.len());

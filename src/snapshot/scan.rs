@@ -43,7 +43,7 @@ impl<'a> Scanner<'a> {
 
     pub fn ws(&mut self) {
         let b = self.bytes();
-        while self.pos < b.len() && matches!(b[self.pos], b' ' | b'\n' | b'\r' | b'\t') {
+        while matches!(b.get(self.pos), Some(b' ' | b'\n' | b'\r' | b'\t')) {
             self.pos += 1;
         }
     }
@@ -145,8 +145,8 @@ impl<'a> Scanner<'a> {
     /// [`MAX_DEPTH`] deep; everything else inside is left for serde to check.
     pub fn value(&mut self) -> Result<&'a str, ScanError> {
         let b = self.bytes();
-        let start = match self.peek() {
-            Some(_) => self.pos,
+        let (start, first) = match self.peek() {
+            Some(c) => (self.pos, c),
             None => {
                 return err(
                     self.pos,
@@ -154,16 +154,19 @@ impl<'a> Scanner<'a> {
                 );
             }
         };
-        match b[start] {
+        match first {
             b'"' => self.pos = self.string_end(start)?,
             b'{' | b'[' => {
                 self.stack.clear();
                 let mut i = start;
                 loop {
                     // Jump to the next byte that matters.
-                    let Some(k) = b[i..]
+                    let Some((k, &c)) = b
+                        .get(i..)
+                        .unwrap_or_default()
                         .iter()
-                        .position(|&c| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
+                        .enumerate()
+                        .find(|&(_, &c)| matches!(c, b'"' | b'{' | b'[' | b'}' | b']'))
                     else {
                         return err(
                             start,
@@ -171,7 +174,7 @@ impl<'a> Scanner<'a> {
                         );
                     };
                     i += k;
-                    match b[i] {
+                    match c {
                         b'"' => {
                             i = self.string_end(i)?;
                             continue;
@@ -202,14 +205,13 @@ impl<'a> Scanner<'a> {
             b',' | b':' | b'}' | b']' => {
                 return err(
                     start,
-                    format!(
-                        "invalid JSON: expected a value, found `{}`",
-                        b[start] as char
-                    ),
+                    format!("invalid JSON: expected a value, found `{}`", first as char),
                 );
             }
             _ => {
-                let k = b[start..]
+                let k = b
+                    .get(start..)
+                    .unwrap_or_default()
                     .iter()
                     .position(|&c| {
                         matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t' | b':')
