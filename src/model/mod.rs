@@ -825,11 +825,16 @@ impl Tenant {
         self.upn_run(key).iter().map(|&(_, i)| i)
     }
 
-    /// For each position `j` of `keys`, calls `f(j, user)` for every user whose UPN has the
-    /// [`address_key`] `keys[j]` (in order of `j`, then as [`Tenant::users_by_upn_key`]). The
-    /// same as calling that for each key, but the index is random access: asking for the memory
-    /// of the whole batch first lets the waits overlap. For batches of a few hundred keys.
-    pub fn users_by_upn_keys(&self, keys: &[u64], mut f: impl FnMut(usize, u32)) {
+    /// For each position `j` of `keys`, calls `f(j, user)` for the users whose UPN has the
+    /// [`address_key`] `keys[j]` (in order of `j`, then as [`Tenant::users_by_upn_key`]) until
+    /// `f` breaks. The same as calling that for each key, but the index is random access:
+    /// asking for the memory of the whole batch first lets the waits overlap. For batches of a
+    /// few hundred keys. A key that many users share costs one binary search, not a scan.
+    pub fn users_by_upn_keys(
+        &self,
+        keys: &[u64],
+        mut f: impl FnMut(usize, u32) -> std::ops::ControlFlow<()>,
+    ) {
         for &k in keys {
             prefetch(&self.upn_dir[top_bits(k, self.upn_bits)]);
         }
@@ -845,9 +850,11 @@ impl Tenant {
             })
             .collect();
         for (j, (&k, &(lo, hi))) in keys.iter().zip(&slots).enumerate() {
-            for &(key, i) in &self.upn_index[lo as usize..hi as usize] {
-                if key == k {
-                    f(j, i);
+            let slot = &self.upn_index[lo as usize..hi as usize];
+            let start = slot.partition_point(|&(key, _)| key < k);
+            for &(key, i) in &slot[start..] {
+                if key != k || f(j, i).is_break() {
+                    break;
                 }
             }
         }

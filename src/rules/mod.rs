@@ -9,6 +9,7 @@ pub mod options;
 mod app;
 mod b2b;
 mod lic;
+mod listing;
 mod prx;
 mod role;
 mod sspr;
@@ -126,9 +127,13 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Sets the related objects: sorted, each once, at most [`listing::MAX_RELATED`] (a rule
+    /// passes the ones its message names first; the cut only guards against a rule that
+    /// passes more).
     pub fn with_related(mut self, mut related: Vec<Object>) -> Self {
         related.sort();
         related.dedup();
+        related.truncate(listing::MAX_RELATED);
         self.related = related;
         self
     }

@@ -135,41 +135,6 @@ pub fn need_any_proxies(t: &Tenant) -> Outcome {
     }
 }
 
-/// How an object is named inside a message: "user `megan@contoso.com`", "group `Sales`".
-pub fn label(o: &Object) -> String {
-    if o.name.is_empty() {
-        format!("{} `{}`", o.kind.as_str(), o.id)
-    } else {
-        format!("{} `{}`", o.kind.as_str(), o.name)
-    }
-}
-
-/// At most this many items are spelled out in a message; the rest are counted (the related
-/// objects of the finding list them all).
-pub const MAX_LISTED: usize = 5;
-
-/// Joins already sorted items as "a, b and c", spelling out at most [`MAX_LISTED`] of them
-/// ("a, b, c, d, e and 3 more").
-pub fn join_list(items: &[String]) -> String {
-    let shown = &items[..items.len().min(MAX_LISTED)];
-    let more = items.len() - shown.len();
-    let mut s = String::new();
-    for (i, it) in shown.iter().enumerate() {
-        if i > 0 {
-            s.push_str(if i + 1 == shown.len() && more == 0 {
-                " and "
-            } else {
-                ", "
-            });
-        }
-        s.push_str(it);
-    }
-    if more > 0 {
-        s.push_str(&format!(" and {more} more"));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,15 +160,5 @@ mod tests {
         assert_eq!(smtp_address("sip:a@b.com"), None);
         assert_eq!(smtp_address("smt"), None);
         assert_eq!(smtp_address("smté:x"), None);
-    }
-
-    #[test]
-    fn lists() {
-        let v: Vec<String> = (1..=7).map(|i| i.to_string()).collect();
-        assert_eq!(join_list(&v[..1]), "1");
-        assert_eq!(join_list(&v[..2]), "1 and 2");
-        assert_eq!(join_list(&v[..3]), "1, 2 and 3");
-        assert_eq!(join_list(&v[..5]), "1, 2, 3, 4 and 5");
-        assert_eq!(join_list(&v), "1, 2, 3, 4, 5 and 2 more");
     }
 }

@@ -1,6 +1,7 @@
-use super::addr::{Owner, all_owners, join_list, label, need_any_proxies};
+use super::addr::{Owner, all_owners, need_any_proxies};
 use crate::model::{Tenant, address_key, normalize_address};
-use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta};
+use crate::rules::listing::{join_counted, listed, others};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use std::borrow::Cow;
@@ -48,15 +49,18 @@ impl Numbering {
     }
 }
 
-/// The findings for one run of entries sharing an address hash.
+/// The findings for one run of entries sharing an address hash: one per holder, naming the
+/// first other holders (see [`crate::rules::listing`]), so O(1) text per holder.
 fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<Finding> {
     let t = cx.tenant;
-    let raw = |owner: u32, i: u32| t.s(num.owner(owner).proxies(t)[i as usize].raw);
-    // Same hash: group by the normalised text to rule out collisions; (text, owner, index)
-    // order keeps, per owner, its first spelling of the address.
-    let mut by_text: Vec<(Cow<'_, str>, u32, u32)> = run
+    // Same hash: group by the normalised text to rule out collisions. An owner that holds the
+    // address in several spellings is quoted with the smallest, whatever their order.
+    let mut by_text: Vec<(Cow<'_, str>, u32, &str)> = run
         .iter()
-        .map(|&(_, o, i)| (normalize_address(raw(o, i)), o, i))
+        .filter_map(|&(_, o, i)| {
+            let raw = t.s(num.owner(o).proxies(t).get(i as usize)?.raw).trim();
+            Some((normalize_address(raw), o, raw))
+        })
         .collect();
     by_text.sort_unstable();
     by_text.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
@@ -65,25 +69,20 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
         if same.len() < 2 {
             continue;
         }
-        let holders: Vec<Object> = same.iter().map(|x| num.owner(x.1).obj(cx)).collect();
-        // Listed by kind, then name, then id: readable and deterministic.
-        let mut order: Vec<usize> = (0..holders.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&holders[a], &holders[b]);
-            (a.kind, &a.name, &a.id).cmp(&(b.kind, &b.name, &b.id))
-        });
-        for (k, x) in same.iter().enumerate() {
-            let others: Vec<usize> = order.iter().copied().filter(|&j| j != k).collect();
-            let names: Vec<String> = others.iter().map(|&j| label(&holders[j])).collect();
+        let (objects, spellings) =
+            listed(same.iter().map(|x| (num.owner(x.1).obj(cx), x.2)).collect());
+        let key = same.first().map_or("", |x| x.0.as_ref());
+        for (k, (object, spelling)) in objects.iter().zip(spellings).enumerate() {
+            let (first, total) = others(&objects, Some(k));
             let message = format!(
-                "proxy address `{}` is also held by {}",
-                raw(x.1, x.2).trim(),
-                join_list(&names)
+                "proxy address `{spelling}` is also held by {}",
+                join_counted(&first, total)
             );
+            let related = first.into_iter().cloned().collect();
             out.push(
-                cx.finding(&META, holders[k].clone(), message)
-                    .with_related(others.iter().map(|&j| holders[j].clone()).collect())
-                    .with_key(same[0].0.as_ref()),
+                cx.finding(&META, object.clone(), message)
+                    .with_related(related)
+                    .with_key(key),
             );
         }
     }

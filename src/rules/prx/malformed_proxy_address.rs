@@ -1,5 +1,6 @@
 use super::addr::{all_owners_ahead, need_any_proxies, smtp_address};
 use crate::model::normalize_address;
+use crate::rules::listing::{MAX_LISTED, join_names};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
 
@@ -116,15 +117,19 @@ impl Rule for MalformedProxyAddress {
         need_any_proxies(t)?;
         out.par_extend(all_owners_ahead(t, |_| true).flat_map_iter(|o| {
             let proxies = o.proxies(t);
-            let mut v: Vec<Finding> = Vec::new();
-            let mut primaries = 0;
+            // (key, spelling, message) of each bad entry.
+            let mut bad: Vec<(String, &str, String)> = Vec::new();
+            let mut primaries: Vec<&str> = Vec::new();
             for p in proxies.iter() {
                 let entry = t.s(p.raw).trim();
                 if entry.starts_with("SMTP:") {
-                    primaries += 1;
+                    primaries.push(entry);
                 }
                 let (message, kind) = if entry.is_empty() {
-                    ("an empty proxy address has no `prefix:` part".to_owned(), "no-prefix")
+                    (
+                        "an empty proxy address has no `prefix:` part".to_owned(),
+                        "no-prefix",
+                    )
                 } else if !has_prefix(entry) {
                     (
                         format!("proxy address `{entry}` has no `prefix:` part (such as `smtp:`)"),
@@ -138,27 +143,35 @@ impl Rule for MalformedProxyAddress {
                 } else {
                     continue;
                 };
-                let key = format!("{kind}:{}", normalize_address(entry));
-                if v.iter().any(|f| f.key == key) {
-                    continue; // the same bad entry twice on the object
-                }
-                v.push(cx.finding(&META, o.obj(cx), message).with_key(key));
+                bad.push((
+                    format!("{kind}:{}", normalize_address(entry)),
+                    entry,
+                    message,
+                ));
             }
-            if primaries > 1 {
-                let mut list: Vec<&str> = proxies
+            // The same bad entry twice on the object: one finding, for the smallest spelling
+            // whatever the order (sorting keeps this linear in the entries).
+            bad.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            bad.dedup_by(|a, b| a.0 == b.0);
+            let mut v: Vec<Finding> = bad
+                .into_iter()
+                .map(|(key, _, message)| cx.finding(&META, o.obj(cx), message).with_key(key))
+                .collect();
+            if primaries.len() > 1 {
+                primaries.sort_unstable();
+                let shown: Vec<String> = primaries
                     .iter()
-                    .map(|p| t.s(p.raw).trim())
-                    .filter(|e| e.starts_with("SMTP:"))
+                    .take(MAX_LISTED)
+                    .map(|e| format!("`{e}`"))
                     .collect();
-                list.sort_unstable();
-                let list: Vec<String> = list.iter().map(|e| format!("`{e}`")).collect();
                 v.push(
                     cx.finding(
                         &META,
                         o.obj(cx),
                         format!(
-                            "object has {primaries} primary SMTP addresses ({}); only one may be primary",
-                            list.join(", ")
+                            "object has {} primary SMTP addresses ({}); only one may be primary",
+                            primaries.len(),
+                            join_names(&shown, primaries.len())
                         ),
                     )
                     .with_key("primary"),

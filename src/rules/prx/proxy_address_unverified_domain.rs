@@ -2,6 +2,7 @@ use super::addr::{Owner, all_owners_ahead, domain_lower, smtp_address};
 use crate::model::{group_props, normalize_address, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_collection};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// PRX002: an `smtp:` proxy address in a domain the tenant has not verified.
 pub struct ProxyAddressUnverifiedDomain;
@@ -33,10 +34,11 @@ impl Rule for ProxyAddressUnverifiedDomain {
             all_owners_ahead(t, |u| !u.is_guest())
                 .filter(|o| !matches!(o, Owner::Contact(_)))
                 .flat_map_iter(|o| {
-                    let proxies = o.proxies(t);
-                    let mut v = Vec::new();
-                    for (i, p) in proxies.iter().enumerate() {
-                        let raw = t.s(p.raw);
+                    // (normalised address, spelling, domain) of each address in a domain
+                    // that is not verified.
+                    let mut bad: Vec<(Cow<'_, str>, &str, Cow<'_, str>)> = Vec::new();
+                    for p in o.proxies(t) {
+                        let raw = t.s(p.raw).trim();
                         let Some(addr) = smtp_address(raw) else {
                             continue;
                         };
@@ -46,21 +48,20 @@ impl Rule for ProxyAddressUnverifiedDomain {
                         if d.is_empty() || t.is_verified_domain(&d) {
                             continue;
                         }
-                        let norm = normalize_address(raw);
-                        // The same address twice on the object: one finding.
-                        if proxies[..i]
-                            .iter()
-                            .any(|q| q.key == p.key && normalize_address(t.s(q.raw)) == norm)
-                        {
-                            continue;
-                        }
+                        bad.push((normalize_address(raw), raw, d));
+                    }
+                    // The same address twice on the object: one finding, quoting the smallest
+                    // spelling whatever the order (sorting keeps this linear in the addresses).
+                    bad.sort_unstable();
+                    bad.dedup_by(|a, b| a.0 == b.0);
+                    let mut v = Vec::with_capacity(bad.len());
+                    for (norm, raw, d) in bad {
                         let why = if t.domain(&d).is_some() {
                             "which is added to the tenant but not verified"
                         } else {
                             "which is not a domain of the tenant"
                         };
-                        let message =
-                            format!("proxy address `{}` is in domain `{d}`, {why}", raw.trim());
+                        let message = format!("proxy address `{raw}` is in domain `{d}`, {why}");
                         v.push(
                             cx.finding(&META, o.obj(cx), message)
                                 .with_key(norm.into_owned()),

@@ -1,9 +1,11 @@
 use crate::model::{
-    StrRef, address_key, normalize_address, prefetch_slice, same_address, user_props,
+    StrRef, Tenant, address_key, normalize_address, prefetch_slice, same_address, user_props,
 };
-use crate::rules::prx::addr::{Owner, all_owners, join_list, label, smtp_address};
+use crate::rules::listing::{MAX_RELATED, join_counted, listed, others};
+use crate::rules::prx::addr::{Owner, all_owners, smtp_address};
 use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
+use std::ops::ControlFlow;
 
 /// UPN004: a UPN shared by two users, or equal to another object's mail or SMTP address.
 pub struct DuplicateUpn;
@@ -17,23 +19,34 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../rules/UPN004.md"),
 };
 
-/// How a user is involved with another object; the order is the order of the message.
+/// How a user is involved with other objects; the order is the order of the message.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Rel {
-    /// Both users have the same UPN.
+    /// Other users have the same UPN.
     SameUpn,
-    /// The user's UPN is the other object's `mail`.
+    /// The user's UPN is the other objects' `mail`.
     UpnIsMail,
-    /// The user's UPN is an SMTP proxy address of the other object.
+    /// The user's UPN is an SMTP proxy address of the other objects.
     UpnIsProxy,
-    /// The user's `mail` is the other user's UPN.
+    /// The user's `mail` is the other users' UPN.
     MailIsUpn,
-    /// An SMTP proxy address of the user is the other user's UPN.
+    /// An SMTP proxy address of the user is the other users' UPN.
     ProxyIsUpn,
 }
 
-/// (user index, how, the user's address concerned, the other object).
-type Entry = (u32, Rel, StrRef, Owner);
+/// Which address of an object equals a UPN.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Via {
+    Mail,
+    Proxy,
+}
+
+/// An object's address equal to the UPN of users other than itself: (the UPN's class, how,
+/// the object, the address as the object spells it). A class is the set of users with one UPN
+/// (normalised), named by the smallest of their indexes: an address links to the class once,
+/// not to each of its users, so n users sharing a UPN and m objects holding it as mail give
+/// n + m links, not n × m.
+type Link = (u32, Via, Owner, StrRef);
 
 fn mail_of(cx: &Context, o: Owner) -> StrRef {
     let t = cx.tenant;
@@ -49,18 +62,18 @@ struct Lookup {
     key: u64,
     owner: Owner,
     addr: StrRef,
-    proxy: bool,
+    via: Via,
 }
 
 /// The address to look up for address `addr` (a mail or the address part of an SMTP proxy
-/// address) of owner `o`, if any. `own_upn` is the owner's UPN when the owner is a user whose
-/// UPN no other user shares: an address equal to it is no other user's UPN.
+/// address) of owner `o`, if any. `own_upn` is the owner's UPN when the owner is a user: an
+/// address equal to it links the user to its own class, which says nothing.
 fn lookup(
     o: Owner,
     own_upn: Option<&str>,
     addr_ref: StrRef,
     addr: &str,
-    proxy: bool,
+    via: Via,
 ) -> Option<Lookup> {
     let addr = addr.trim();
     if addr.is_empty() || own_upn.is_some_and(|own| same_address(own, addr)) {
@@ -70,13 +83,23 @@ fn lookup(
         key: address_key(addr),
         owner: o,
         addr: addr_ref,
-        proxy,
+        via,
     })
 }
 
-/// The entries for a batch of owners: for each address (the mail and the SMTP proxy
-/// addresses, in that order) every other user whose UPN it is.
-fn batch_entries(cx: &Context, shared: &[bool], owners: &[Owner]) -> Vec<Entry> {
+/// The address of a link as the message quotes it: the mail, or the proxy address without
+/// its `smtp:` prefix, trimmed.
+fn shown(t: &Tenant, via: Via, addr: StrRef) -> &str {
+    let raw = t.s(addr).trim();
+    match via {
+        Via::Mail => raw,
+        Via::Proxy => smtp_address(raw).unwrap_or(raw).trim(),
+    }
+}
+
+/// The links of a batch of owners: for each address (the mail and the SMTP proxy addresses)
+/// the class of the users whose UPN it is, if any.
+fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
     let t = cx.tenant;
     let mut pending: Vec<Lookup> = Vec::new();
     for (n, &o) in owners.iter().enumerate() {
@@ -93,120 +116,145 @@ fn batch_entries(cx: &Context, shared: &[bool], owners: &[Owner]) -> Vec<Entry> 
             }
         }
         let own_upn = match o {
-            Owner::User(i) if !shared[i as usize] => Some(t.s(t.users.items[i as usize].upn)),
+            Owner::User(i) => Some(t.s(t.users.items[i as usize].upn)),
             _ => None,
         };
         let mail = mail_of(cx, o);
         if !mail.is_empty() {
-            pending.extend(lookup(o, own_upn, mail, t.s(mail), false));
+            pending.extend(lookup(o, own_upn, mail, t.s(mail), Via::Mail));
         }
         for p in o.proxies(t) {
             if let Some(addr) = smtp_address(t.s(p.raw)) {
-                pending.extend(lookup(o, own_upn, p.raw, addr, true));
+                pending.extend(lookup(o, own_upn, p.raw, addr, Via::Proxy));
             }
         }
     }
     let keys: Vec<u64> = pending.iter().map(|l| l.key).collect();
     let mut v = Vec::new();
+    // The index lists the users of a key by index: the first whose UPN is the address (not
+    // only its hash) is the smallest of its class.
     t.users_by_upn_keys(&keys, |j, u| {
-        let l = &pending[j];
-        let o = l.owner;
-        if o == Owner::User(u) {
-            return;
-        }
-        let raw = t.s(l.addr);
-        let addr = if l.proxy {
-            smtp_address(raw).unwrap_or(raw)
-        } else {
-            raw
+        let Some(l) = pending.get(j) else {
+            return ControlFlow::Break(());
         };
         let upn = t.users.items[u as usize].upn;
-        if !same_address(t.s(upn), addr) {
-            return;
+        if !same_address(t.s(upn), shown(t, l.via, l.addr)) {
+            return ControlFlow::Continue(());
         }
-        let (theirs, mine) = if l.proxy {
-            (Rel::UpnIsProxy, Rel::ProxyIsUpn)
-        } else {
-            (Rel::UpnIsMail, Rel::MailIsUpn)
-        };
-        v.push((u, theirs, upn, o));
-        if let Owner::User(me) = o {
-            v.push((me, mine, l.addr, Owner::User(u)));
-        }
+        v.push((u, l.via, l.owner, l.addr));
+        ControlFlow::Break(())
     });
     v
 }
 
-/// How many owners ahead [`batch_entries`] asks for the text of addresses.
+/// How many owners ahead [`batch_links`] asks for the text of addresses.
 const AHEAD: usize = 12;
 
-/// The finding for one user from its entries (all with the same user index).
-fn user_finding(cx: &Context, entries: &[Entry]) -> Finding {
-    let t = cx.tenant;
-    let user = &t.users.items[entries[0].0 as usize];
-    // A user that shares the UPN is named once, as such, not again for its mail.
-    let same: Vec<Owner> = entries
-        .iter()
-        .filter(|e| e.1 == Rel::SameUpn)
-        .map(|e| e.3)
-        .collect();
-    let mut rows: Vec<(Rel, String, Object)> = entries
-        .iter()
-        .filter(|e| e.1 == Rel::SameUpn || !same.contains(&e.3))
-        .map(|&(_, rel, addr, other)| {
-            let text = t.s(addr).trim();
-            let text = match rel {
-                Rel::ProxyIsUpn => smtp_address(text).unwrap_or(text).trim(),
-                _ => text,
-            };
-            (rel, text.to_owned(), other.obj(cx))
-        })
-        .collect();
-    // The primary SMTP address usually equals the mail: name such an object once, for its mail.
-    let mails: Vec<(String, Object)> = rows
-        .iter()
-        .filter(|r| matches!(r.0, Rel::UpnIsMail | Rel::MailIsUpn))
-        .map(|r| (normalize_address(&r.1).into_owned(), r.2.clone()))
-        .collect();
-    rows.retain(|r| {
-        !matches!(r.0, Rel::UpnIsProxy | Rel::ProxyIsUpn)
-            || !mails
-                .iter()
-                .any(|(a, o)| *o == r.2 && *a == normalize_address(&r.1))
-    });
-    rows.sort_by(|a, b| {
-        (a.0, normalize_address(&a.1), a.2.kind, &a.2.name, &a.2.id).cmp(&(
-            b.0,
-            normalize_address(&b.1),
-            b.2.kind,
-            &b.2.name,
-            &b.2.id,
-        ))
-    });
-    rows.dedup_by(|a, b| {
-        a.0 == b.0 && a.2 == b.2 && normalize_address(&a.1) == normalize_address(&b.1)
-    });
-    let mut clauses = Vec::new();
-    for run in
-        rows.chunk_by(|a, b| a.0 == b.0 && normalize_address(&a.1) == normalize_address(&b.1))
-    {
-        let (rel, addr) = (run[0].0, &run[0].1);
-        let names: Vec<String> = run.iter().map(|r| label(&r.2)).collect();
-        let names = join_list(&names);
-        clauses.push(match rel {
-            Rel::SameUpn => format!("userPrincipalName `{addr}` is shared with {names}"),
-            Rel::UpnIsMail => format!("userPrincipalName `{addr}` is the mail of {names}"),
-            Rel::UpnIsProxy => {
-                format!("userPrincipalName `{addr}` is an SMTP proxy address of {names}")
-            }
-            Rel::MailIsUpn => format!("mail `{addr}` is the userPrincipalName of {names}"),
-            Rel::ProxyIsUpn => {
-                format!("proxy address `smtp:{addr}` is the userPrincipalName of {names}")
-            }
-        });
+/// One clause of a user's message, rendered: how, the address concerned (normalised, for the
+/// order), the text, and the first objects it names.
+struct Clause {
+    rel: Rel,
+    norm: String,
+    text: String,
+    related: Vec<Object>,
+}
+
+fn clause(rel: Rel, addr: &str, first: &[&Object], total: usize) -> Clause {
+    let names = join_counted(first, total);
+    let text = match rel {
+        Rel::SameUpn => format!("userPrincipalName `{addr}` is shared with {names}"),
+        Rel::UpnIsMail => format!("userPrincipalName `{addr}` is the mail of {names}"),
+        Rel::UpnIsProxy => {
+            format!("userPrincipalName `{addr}` is an SMTP proxy address of {names}")
+        }
+        Rel::MailIsUpn => format!("mail `{addr}` is the userPrincipalName of {names}"),
+        Rel::ProxyIsUpn => {
+            format!("proxy address `smtp:{addr}` is the userPrincipalName of {names}")
+        }
+    };
+    Clause {
+        rel,
+        norm: normalize_address(addr).into_owned(),
+        text,
+        related: first.iter().map(|&o| o.clone()).collect(),
     }
-    let related = rows.into_iter().map(|r| r.2).collect();
-    cx.finding(&META, cx.user_obj(user), clauses.join("; "))
+}
+
+/// The clauses of one class: `users` share the UPN (one user unless it is duplicated), `links`
+/// are the other objects' addresses equal to it (sorted, one per owner and way).
+fn class_clauses(cx: &Context, users: &[u32], links: &[Link]) -> Vec<(u32, Clause)> {
+    let t = cx.tenant;
+    let (user_objs, user_ids) = listed(
+        users
+            .iter()
+            .map(|&u| (cx.user_obj(&t.users.items[u as usize]), u))
+            .collect(),
+    );
+    // An object whose mail and primary SMTP address are this address is named once, for its
+    // mail.
+    let mail_owners: Vec<Owner> = links
+        .iter()
+        .filter(|l| l.1 == Via::Mail)
+        .map(|l| l.2)
+        .collect();
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|l| l.1 == Via::Mail || mail_owners.binary_search(&l.2).is_err())
+        .collect();
+    let by_via = |via: Via| {
+        listed(
+            links
+                .iter()
+                .filter(|l| l.1 == via)
+                .map(|l| (l.2.obj(cx), (l.2, l.3)))
+                .collect(),
+        )
+    };
+    let (mail_objs, mail_links) = by_via(Via::Mail);
+    let (proxy_objs, proxy_links) = by_via(Via::Proxy);
+    let mut out = Vec::new();
+    for (k, &u) in user_ids.iter().enumerate() {
+        let upn = t.s(t.users.items[u as usize].upn).trim();
+        for (rel, objs, me) in [
+            (Rel::SameUpn, &user_objs, Some(k)),
+            (Rel::UpnIsMail, &mail_objs, None),
+            (Rel::UpnIsProxy, &proxy_objs, None),
+        ] {
+            let (first, total) = others(objs, me);
+            if total > 0 {
+                out.push((u, clause(rel, upn, &first, total)));
+            }
+        }
+    }
+    let (first, total) = others(&user_objs, None);
+    for (rel, via, owned) in [
+        (Rel::MailIsUpn, Via::Mail, &mail_links),
+        (Rel::ProxyIsUpn, Via::Proxy, &proxy_links),
+    ] {
+        for &(owner, addr) in owned {
+            if let Owner::User(o) = owner {
+                out.push((o, clause(rel, shown(t, via, addr), &first, total)));
+            }
+        }
+    }
+    out
+}
+
+/// The finding for one user from its clauses (sorted).
+fn user_finding(cx: &Context, user: u32, clauses: Vec<Clause>) -> Finding {
+    let t = cx.tenant;
+    let message: Vec<&str> = clauses.iter().map(|c| c.text.as_str()).collect();
+    let message = message.join("; ");
+    let mut related: Vec<Object> = Vec::new();
+    for o in clauses.into_iter().flat_map(|c| c.related) {
+        if related.len() == MAX_RELATED {
+            break;
+        }
+        if !related.contains(&o) {
+            related.push(o);
+        }
+    }
+    cx.finding(&META, cx.user_obj(&t.users.items[user as usize]), message)
         .with_related(related)
 }
 
@@ -218,32 +266,54 @@ impl Rule for DuplicateUpn {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_user_prop(t, user_props::UPN, "userPrincipalName")?;
-        // Users sharing their UPN with another user: only for them can an address equal to
-        // their own UPN be another user's UPN.
-        let dup_runs = t.duplicate_upns();
-        let mut shared = vec![false; t.users.items.len()];
-        for &u in dup_runs.iter().flatten() {
-            shared[u as usize] = true;
-        }
-        let mut entries: Vec<Entry> = all_owners(t)
+        let mut links: Vec<Link> = all_owners(t)
             .chunks(256)
-            .flat_map_iter(|owners| batch_entries(cx, &shared, &owners))
+            .flat_map_iter(|owners| batch_links(cx, &owners))
             .collect();
-        for run in dup_runs {
-            for &u in &run {
-                let upn = t.users.items[u as usize].upn;
-                for &v in &run {
-                    if v != u {
-                        entries.push((u, Rel::SameUpn, upn, Owner::User(v)));
-                    }
-                }
+        // One link per (class, way, owner): the smallest spelling, whatever the input order.
+        links.par_sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2)
+                .cmp(&(b.0, b.1, b.2))
+                .then_with(|| shown(t, a.1, a.3).cmp(shown(t, b.1, b.3)))
+        });
+        links.dedup_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2));
+        // The classes: users sharing a UPN (named by their smallest index, as links are), and
+        // single users whose UPN another object holds.
+        let dup_runs = t.duplicate_upns();
+        let mut classes: Vec<(u32, &[u32])> = dup_runs
+            .iter()
+            .filter_map(|run| Some((*run.first()?, run.as_slice())))
+            .collect();
+        classes.sort_unstable_by_key(|c| c.0);
+        let shared = |rep: u32| classes.binary_search_by_key(&rep, |c| c.0).is_ok();
+        let singles: Vec<u32> = links
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| run.first().map(|l| l.0))
+            .filter(|&rep| !shared(rep))
+            .collect();
+        let mut work: Vec<(u32, &[u32])> = classes.clone();
+        work.extend(singles.iter().map(|u| (*u, std::slice::from_ref(u))));
+        let mut clauses: Vec<(u32, Clause)> = work
+            .par_iter()
+            .flat_map_iter(|&(rep, users)| {
+                let lo = links.partition_point(|l| l.0 < rep);
+                let hi = links.partition_point(|l| l.0 <= rep);
+                class_clauses(cx, users, links.get(lo..hi).unwrap_or_default())
+            })
+            .collect();
+        clauses
+            .par_sort_unstable_by(|a, b| (a.0, a.1.rel, &a.1.norm).cmp(&(b.0, b.1.rel, &b.1.norm)));
+        let mut per_user: Vec<(u32, Vec<Clause>)> = Vec::new();
+        for (u, c) in clauses {
+            match per_user.last_mut() {
+                Some((last, v)) if *last == u => v.push(c),
+                _ => per_user.push((u, vec![c])),
             }
         }
-        entries.par_sort_unstable_by_key(|e| e.0);
         out.par_extend(
-            entries
-                .par_chunk_by(|a, b| a.0 == b.0)
-                .map(|run| user_finding(cx, run)),
+            per_user
+                .into_par_iter()
+                .map(|(u, c)| user_finding(cx, u, c)),
         );
         Ok(())
     }
