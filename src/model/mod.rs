@@ -6,6 +6,7 @@
 
 mod guid;
 mod items;
+mod nesting;
 mod strs;
 
 pub use guid::Guid;
@@ -13,7 +14,7 @@ pub use items::{CHUNK, Items};
 pub use strs::{Buf, StrRef, StrSink, Strs};
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::hash::{Hash, Hasher};
 
 /// Unix seconds (UTC).
@@ -885,33 +886,6 @@ impl Tenant {
             }
         }
         out
-    }
-
-    /// The user members of group `g`, direct and through nested groups, each once, in index
-    /// order. Cycles in the nesting are safe.
-    pub fn transitive_user_members(&self, g: u32) -> Vec<u32> {
-        let mut seen_groups = FxHashSet::default();
-        let mut users = FxHashSet::default();
-        let mut stack = vec![g];
-        seen_groups.insert(g);
-        while let Some(g) = stack.pop() {
-            for m in self.groups.items[g as usize].members.iter() {
-                match *m {
-                    Member::User(u) => {
-                        users.insert(u);
-                    }
-                    Member::Group(n) => {
-                        if seen_groups.insert(n) {
-                            stack.push(n);
-                        }
-                    }
-                    Member::Contact(_) | Member::Other(_) => {}
-                }
-            }
-        }
-        let mut v: Vec<u32> = users.into_iter().collect();
-        v.sort_unstable();
-        v
     }
 
     /// The enabled service plans of a user: for each assigned SKU, its plans minus the

@@ -1,4 +1,5 @@
 use crate::model::{Guid, Member, Tenant, User, group_props, role_props};
+use crate::rules::listing::MAX_RELATED;
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, Severity, Skip, need_collection,
 };
@@ -130,10 +131,8 @@ impl Rule for GlobalAdminCount {
                 names.join(", ")
             )));
         }
-        for &g in &h.groups {
-            for u in t.transitive_user_members(g) {
-                h.users.insert(t.users.items[u as usize].id);
-            }
+        for u in t.transitive_user_members(h.groups.iter().copied()) {
+            h.users.insert(t.users.items[u as usize].id);
         }
 
         let (admins, disabled): (Vec<&User>, Vec<&User>) = h
@@ -168,10 +167,16 @@ impl Rule for GlobalAdminCount {
             return Ok(());
         };
 
-        let mut objs: Vec<_> = admins.iter().map(|u| cx.user_obj(u)).collect();
-        objs.sort();
-        let mut names: Vec<&str> = objs.iter().map(|o| o.name.as_str()).collect();
-        names.sort_by_key(|s| s.to_lowercase());
+        // Named and related in name order (ignoring case), the first few of them.
+        let mut objs: Vec<_> = admins
+            .iter()
+            .map(|u| {
+                let o = cx.user_obj(u);
+                (o.name.to_lowercase(), o)
+            })
+            .collect();
+        objs.sort_unstable();
+        let names: Vec<&str> = objs.iter().map(|o| o.1.name.as_str()).collect();
         let mut msg = head;
         if !names.is_empty() {
             msg.push_str(": ");
@@ -203,7 +208,7 @@ impl Rule for GlobalAdminCount {
         out.push(
             cx.finding(&META, cx.tenant_obj(), msg)
                 .with_severity(severity)
-                .with_related(objs),
+                .with_related(objs.iter().take(MAX_RELATED).map(|o| o.1.clone()).collect()),
         );
         Ok(())
     }

@@ -154,13 +154,11 @@ pub(super) fn in_scope(cx: &Context) -> Result<Scope, Skip> {
         Enablement::Selected => {
             need_collection(&t.users, "users")?;
             need_prop(&t.groups, "groups", group_props::MEMBERS, "members")?;
-            for id in selected_group_ids(p) {
-                if let Some(g) = t.group_index(id) {
-                    members.extend(t.transitive_user_members(g));
-                }
-            }
-            members.sort_unstable();
-            members.dedup();
+            members = t.transitive_user_members(
+                selected_group_ids(p)
+                    .into_iter()
+                    .filter_map(|id| t.group_index(id)),
+            );
         }
     }
     Ok(Scope {

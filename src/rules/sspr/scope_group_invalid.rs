@@ -68,6 +68,7 @@ impl Rule for ScopeGroupInvalid {
                 .with_related(related),
             );
         }
+        let reaching = t.groups_reaching_users();
         for &id in &ids {
             match t.group_index(id) {
                 None => out.push(
@@ -80,7 +81,7 @@ impl Rule for ScopeGroupInvalid {
                     )
                     .with_key(format!("unknown-group:{id}")),
                 ),
-                Some(g) if t.transitive_user_members(g).is_empty() => {
+                Some(g) if !reaching.get(g as usize).copied().unwrap_or(false) => {
                     let group = &t.groups.items[g as usize];
                     out.push(
                         cx.finding(
