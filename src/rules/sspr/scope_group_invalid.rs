@@ -1,5 +1,6 @@
 use super::{policy, selected_group_ids};
 use crate::model::{Enablement, group_props};
+use crate::rules::listing::{MAX_LISTED, MAX_RELATED, join_names};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
 
 /// SSPR002: the selected-users enablement points at no usable group.
@@ -48,12 +49,14 @@ impl Rule for ScopeGroupInvalid {
             None => id.to_string(),
         };
         if ids.len() > 1 {
+            // Named (in id order) and related: the first few, the rest counted.
             let related = ids
                 .iter()
                 .filter_map(|&id| t.group_index(id))
+                .take(MAX_RELATED)
                 .map(|g| cx.group_obj(&t.groups.items[g as usize]))
                 .collect();
-            let list: Vec<String> = ids.iter().map(|&id| label(id)).collect();
+            let list: Vec<String> = ids.iter().take(MAX_LISTED).map(|&id| label(id)).collect();
             out.push(
                 cx.finding(
                     &META,
@@ -61,7 +64,7 @@ impl Rule for ScopeGroupInvalid {
                     format!(
                         "{} groups are selected ({}) but the Azure portal supports exactly one",
                         ids.len(),
-                        list.join(", ")
+                        join_names(&list, ids.len())
                     ),
                 )
                 .with_key("several-groups")
