@@ -42,15 +42,14 @@ impl<T> Items<T> {
         Items { chunks, len }
     }
 
-    pub fn from_vec(mut v: Vec<T>) -> Self {
+    /// Cuts `v` into chunks, each object moved once (cutting the rest off again and again
+    /// would copy the tail each time: quadratic in the number of chunks).
+    pub fn from_vec(v: Vec<T>) -> Self {
         let len = v.len();
         let mut chunks = Vec::with_capacity(len.div_ceil(CHUNK));
-        while v.len() > CHUNK {
-            let rest = v.split_off(CHUNK);
-            chunks.push(std::mem::replace(&mut v, rest));
-        }
-        if !v.is_empty() {
-            chunks.push(v);
+        let mut rest = v.into_iter();
+        while rest.len() > 0 {
+            chunks.push(rest.by_ref().take(CHUNK).collect());
         }
         Items { chunks, len }
     }
