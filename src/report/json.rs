@@ -109,46 +109,53 @@ impl Serialize for Findings<'_> {
 }
 
 /// The findings of a single report as serde_json's pretty printer would write them inside the
-/// report object (elements indented by four spaces), rendered in parallel chunks.
+/// report object (elements indented by four spaces), rendered in parallel chunks. At most
+/// [`WINDOW`] findings are rendered ahead of the writer, so the report's text is never held
+/// whole in memory (200,000 findings sharing one address render to 440 MB).
 fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
     if findings.is_empty() {
         return w.write_all(b"[]");
     }
-    let chunks: Vec<Vec<u8>> = findings
-        .par_chunks(1024)
-        .map(|chunk| {
-            let mut out = Vec::with_capacity(chunk.len() * 800);
-            // Findings come sorted by rule: look each rule's help up once per chunk.
-            let mut help: Option<(&str, &'static str)> = None;
-            for f in chunk {
-                let h = match help {
-                    Some((code, h)) if code == f.rule.code => h,
-                    _ => {
-                        let h = f.rule.help();
-                        help = Some((f.rule.code, h));
-                        h
-                    }
-                };
-                let text =
-                    serde_json::to_vec_pretty(&finding_out(f, h)).expect("findings serialize");
-                out.extend_from_slice(b",\n    ");
-                for &b in &text {
-                    out.push(b);
-                    if b == b'\n' {
-                        out.extend_from_slice(b"    ");
-                    }
-                }
-            }
-            out
-        })
-        .collect();
     w.write_all(b"[\n    ")?;
-    for (i, c) in chunks.iter().enumerate() {
-        // Every chunk starts with ",\n    "; the very first separator is the opening's.
-        let skip = if i == 0 { 6 } else { 0 };
-        w.write_all(&c[skip..])?;
+    let mut first = true;
+    for window in findings.chunks(WINDOW) {
+        let chunks: Vec<Vec<u8>> = window.par_chunks(1024).map(render_chunk).collect();
+        for c in &chunks {
+            // Every chunk starts with ",\n    "; the very first separator is the opening's.
+            w.write_all(c.get(if first { 6 } else { 0 }..).unwrap_or_default())?;
+            first = false;
+        }
     }
     w.write_all(b"\n  ]")
+}
+
+/// Findings rendered at a time by [`write_findings`].
+const WINDOW: usize = 32 * 1024;
+
+/// The findings of `chunk`, each preceded by ",\n    ".
+fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(chunk.len() * 800);
+    // Findings come sorted by rule: look each rule's help up once per chunk.
+    let mut help: Option<(&str, &'static str)> = None;
+    for f in chunk {
+        let h = match help {
+            Some((code, h)) if code == f.rule.code => h,
+            _ => {
+                let h = f.rule.help();
+                help = Some((f.rule.code, h));
+                h
+            }
+        };
+        let text = serde_json::to_vec_pretty(&finding_out(f, h)).expect("findings serialize");
+        out.extend_from_slice(b",\n    ");
+        for &b in &text {
+            out.push(b);
+            if b == b'\n' {
+                out.extend_from_slice(b"    ");
+            }
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
