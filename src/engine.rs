@@ -1,5 +1,6 @@
 //! Runs the selected rules in parallel over one tenant and sorts the findings.
 
+use crate::ident::{self, Span};
 use crate::model::Tenant;
 use crate::rules::{Context, Finding, Options, Rule, RuleMeta, registry};
 use rayon::prelude::*;
@@ -8,11 +9,20 @@ use rayon::prelude::*;
 pub struct RunResult {
     pub findings: Vec<Finding>,
     /// Rules that did not run, with the reason, in code order.
-    pub skipped: Vec<(&'static RuleMeta, String)>,
+    pub skipped: Vec<Skipped>,
     /// How many rules ran.
     pub rules_run: usize,
     /// Wall time of each rule, in code order (for `TENANTLINT_TIMINGS=1`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// A rule that did not run.
+#[derive(Debug)]
+pub struct Skipped {
+    pub rule: &'static RuleMeta,
+    pub reason: String,
+    /// Where the reason quotes identities (see [`crate::ident`]).
+    pub idents: Vec<Span>,
 }
 
 /// Runs `rules` in parallel. Findings come out sorted by rule code, object type, object id,
@@ -43,9 +53,21 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
                 rules_run += 1;
                 findings.extend(out);
             }
-            Err(skip) => skipped.push((meta, skip.0)),
+            Err(skip) => {
+                let mut reason = skip.0;
+                let idents = ident::strip(&mut reason);
+                skipped.push(Skipped {
+                    rule: meta,
+                    reason,
+                    idents,
+                });
+            }
         }
     }
+    // The marks come out before the sort, so that the order is that of the plain text.
+    findings
+        .par_iter_mut()
+        .for_each(|f| f.idents = ident::strip(&mut f.message));
     findings.par_sort_unstable_by(|a, b| {
         (
             a.rule.code,
@@ -68,7 +90,7 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
                 &b.object.name,
             ))
     });
-    skipped.sort_by_key(|(m, _)| m.code);
+    skipped.sort_by_key(|s| s.rule.code);
     RunResult {
         findings,
         skipped,

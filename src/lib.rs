@@ -1,7 +1,8 @@
 //! tenantlint: an offline linter for Microsoft Entra ID / Microsoft 365 tenant snapshots.
 //!
 //! Dependencies point one way: [`snapshot`] parses input into the [`model`]; [`rules`] read
-//! only the model; [`engine`] runs rules into findings; [`report`] renders findings.
+//! only the model; [`engine`] runs rules into findings; [`redact`] replaces the identities in
+//! them on request; [`report`] renders findings.
 //!
 //! ```
 //! use tenantlint::rules::{registry, Options};
@@ -20,7 +21,9 @@ pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod ident;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod settings;

@@ -80,7 +80,7 @@ fn lic001(t: &Tenant) -> Result<usize, String> {
         .unwrap();
     let r = tenantlint::engine::run(t, 0, &Options::default(), &[rule]);
     match r.skipped.first() {
-        Some((_, reason)) => Err(reason.clone()),
+        Some(s) => Err(s.reason.clone()),
         None => Ok(r.findings.len()),
     }
 }

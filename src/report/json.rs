@@ -188,9 +188,9 @@ fn out<'a>(r: &'a Report) -> ReportOut<'a> {
                 .result
                 .skipped
                 .iter()
-                .map(|(m, reason)| Skipped {
-                    rule: m.code,
-                    reason,
+                .map(|s| Skipped {
+                    rule: s.rule.code,
+                    reason: &s.reason,
                 })
                 .collect(),
         },

@@ -93,8 +93,12 @@ pub fn write(reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<(
             plural(r.result.rules_run, "rule", "rules"),
             r.result.skipped.len()
         )?;
-        for (m, reason) in &r.result.skipped {
-            writeln!(w, "  {d0}skipped{d1} {} {}: {reason}", m.code, m.name)?;
+        for s in &r.result.skipped {
+            writeln!(
+                w,
+                "  {d0}skipped{d1} {} {}: {}",
+                s.rule.code, s.rule.name, s.reason
+            )?;
         }
     }
     Ok(())

@@ -20,7 +20,11 @@ pub fn label(o: &Object) -> String {
     if o.name.is_empty() {
         format!("{} `{}`", o.kind.as_str(), o.id)
     } else {
-        format!("{} `{}`", o.kind.as_str(), o.name)
+        format!(
+            "{} `{}`",
+            o.kind.as_str(),
+            crate::ident::object_name(o.kind, &o.name)
+        )
     }
 }
 
@@ -99,7 +103,7 @@ mod tests {
         let objs: Vec<Object> = (0..20).map(obj).collect();
         let refs: Vec<&Object> = objs.iter().collect();
         assert_eq!(
-            join_counted(&refs, 19_994),
+            crate::ident::plain(&join_counted(&refs, 19_994)),
             "user `u00`, user `u01`, user `u02`, user `u03`, user `u04` and 19989 more"
         );
     }

@@ -124,6 +124,9 @@ pub struct Finding {
     /// What distinguishes this finding from others of the same rule on the same object (e.g.
     /// the credential's key id); part of the fingerprint.
     pub key: String,
+    /// Where the message quotes identities (set by the engine from the rule's marks, see
+    /// [`crate::ident`]).
+    pub idents: Vec<crate::ident::Span>,
 }
 
 impl Finding {
@@ -173,6 +176,7 @@ impl Context<'_> {
             message,
             related: Vec::new(),
             key: String::new(),
+            idents: Vec::new(),
         }
     }
 

@@ -59,7 +59,7 @@ impl Rule for GuestInSyncedGroup {
                             cx.user_obj(u),
                             format!(
                                 "guest is a direct member of group \"{}\", which is synced from on-premises",
-                                t.s(g.display_name)
+                                crate::ident::name(t.s(g.display_name))
                             ),
                         )
                         .with_related(vec![cx.group_obj(g)])

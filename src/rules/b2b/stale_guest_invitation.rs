@@ -67,7 +67,7 @@ impl Rule for StaleGuestInvitation {
                     let to = if mail.is_empty() {
                         String::new()
                     } else {
-                        format!(" to {mail}")
+                        format!(" to {}", crate::ident::addr(mail))
                     };
                     cx.finding(
                         &META,

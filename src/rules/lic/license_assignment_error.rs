@@ -109,7 +109,7 @@ fn finding(cx: &Context, u: &crate::model::User, e: &LicenseError) -> Finding {
                 if name.is_empty() {
                     format!("inherited from group {g}")
                 } else {
-                    format!("inherited from group '{name}'")
+                    format!("inherited from group '{}'", crate::ident::name(name))
                 }
             }
             None => format!("inherited from group {g} (not in the snapshot)"),

@@ -75,7 +75,8 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
         for (k, (object, spelling)) in objects.iter().zip(spellings).enumerate() {
             let (first, total) = others(&objects, Some(k));
             let message = format!(
-                "proxy address `{spelling}` is also held by {}",
+                "proxy address `{}` is also held by {}",
+                crate::ident::addr(spelling),
                 join_counted(&first, total)
             );
             let related = first.into_iter().cloned().collect();

@@ -125,6 +125,7 @@ impl Rule for MalformedProxyAddress {
                 if entry.starts_with("SMTP:") {
                     primaries.push(entry);
                 }
+                let shown = crate::ident::addr(entry);
                 let (message, kind) = if entry.is_empty() {
                     (
                         "an empty proxy address has no `prefix:` part".to_owned(),
@@ -132,12 +133,12 @@ impl Rule for MalformedProxyAddress {
                     )
                 } else if !has_prefix(entry) {
                     (
-                        format!("proxy address `{entry}` has no `prefix:` part (such as `smtp:`)"),
+                        format!("proxy address `{shown}` has no `prefix:` part (such as `smtp:`)"),
                         "no-prefix",
                     )
                 } else if let Some(why) = smtp_address(entry).and_then(smtp_problem) {
                     (
-                        format!("proxy address `{entry}` is not a valid SMTP address: {why}"),
+                        format!("proxy address `{shown}` is not a valid SMTP address: {why}"),
                         "invalid",
                     )
                 } else {
@@ -162,7 +163,7 @@ impl Rule for MalformedProxyAddress {
                 let shown: Vec<String> = primaries
                     .iter()
                     .take(MAX_LISTED)
-                    .map(|e| format!("`{e}`"))
+                    .map(|e| format!("`{}`", crate::ident::addr(e)))
                     .collect();
                 v.push(
                     cx.finding(

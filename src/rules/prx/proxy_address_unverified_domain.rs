@@ -61,7 +61,10 @@ impl Rule for ProxyAddressUnverifiedDomain {
                         } else {
                             "which is not a domain of the tenant"
                         };
-                        let message = format!("proxy address `{raw}` is in domain `{d}`, {why}");
+                        let message = format!(
+                            "proxy address `{}` is in domain `{d}`, {why}",
+                            crate::ident::addr(raw)
+                        );
                         v.push(
                             cx.finding(&META, o.obj(cx), message)
                                 .with_key(norm.into_owned()),

@@ -126,6 +126,7 @@ impl Rule for GlobalAdminCount {
                 .map(|&g| t.s(t.groups.items[g as usize].display_name).to_owned())
                 .collect();
             names.sort();
+            let names: Vec<String> = names.iter().map(|n| crate::ident::name(n)).collect();
             return Err(Skip(format!(
                 "Global Administrator is held by group {} but no object in groups has `members` (add the members to the export)",
                 names.join(", ")
@@ -176,7 +177,10 @@ impl Rule for GlobalAdminCount {
             })
             .collect();
         objs.sort_unstable();
-        let names: Vec<&str> = objs.iter().map(|o| o.1.name.as_str()).collect();
+        let names: Vec<String> = objs
+            .iter()
+            .map(|o| crate::ident::object_name(o.1.kind, &o.1.name))
+            .collect();
         let mut msg = head;
         if !names.is_empty() {
             msg.push_str(": ");
@@ -300,6 +304,7 @@ mod tests {
                 "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"}}]}}"#
         ))
         .unwrap_err();
-        assert!(e.0.contains("group Admins"), "{e:?}");
+        let reason = crate::ident::plain(&e.0);
+        assert!(reason.contains("group Admins"), "{reason}");
     }
 }

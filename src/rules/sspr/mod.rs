@@ -190,7 +190,10 @@ pub(super) mod testing {
         };
         let mut out: Vec<Finding> = Vec::new();
         rule.check(&cx, &mut out)?;
-        let mut v: Vec<(String, String)> = out.into_iter().map(|f| (f.key, f.message)).collect();
+        let mut v: Vec<(String, String)> = out
+            .into_iter()
+            .map(|f| (f.key, crate::ident::plain(&f.message)))
+            .collect();
         v.sort();
         Ok(v)
     }

@@ -87,12 +87,18 @@ impl Rule for PhoneFormat {
             let mut bad: Vec<String> = Vec::new();
             let mobile = t.s(u.mobile_phone());
             if let Some(why) = problem(mobile) {
-                bad.push(format!("mobilePhone \"{}\" {why}", mobile.trim()));
+                bad.push(format!(
+                    "mobilePhone \"{}\" {why}",
+                    crate::ident::phone(mobile.trim())
+                ));
             }
             for (i, &p) in u.business_phones().iter().enumerate() {
                 let p = t.s(p);
                 if let Some(why) = problem(p) {
-                    bad.push(format!("businessPhones[{i}] \"{}\" {why}", p.trim()));
+                    bad.push(format!(
+                        "businessPhones[{i}] \"{}\" {why}",
+                        crate::ident::phone(p.trim())
+                    ));
                 }
             }
             cx.finding(&META, cx.user_obj(u), bad.join("; "))

@@ -44,7 +44,7 @@ impl Rule for ScopeGroupInvalid {
         let label = |id| match t.group_index(id) {
             Some(g) => format!(
                 "\"{}\" ({id})",
-                t.s(t.groups.items[g as usize].display_name)
+                crate::ident::name(t.s(t.groups.items[g as usize].display_name))
             ),
             None => id.to_string(),
         };

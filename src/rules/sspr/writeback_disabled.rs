@@ -87,7 +87,11 @@ impl Rule for WritebackDisabled {
         if n == 0 {
             return Ok(());
         }
-        let mut examples = first.join(", ");
+        let mut examples = first
+            .iter()
+            .map(|s| crate::ident::object_name(crate::model::ObjKind::User, s))
+            .collect::<Vec<_>>()
+            .join(", ");
         if n > EXAMPLES {
             examples.push_str(&format!(" and {} more", n - EXAMPLES));
         }

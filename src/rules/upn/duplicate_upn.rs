@@ -159,8 +159,9 @@ struct Clause {
     related: Vec<Object>,
 }
 
-fn clause(rel: Rel, addr: &str, first: &[&Object], total: usize) -> Clause {
+fn clause(rel: Rel, plain: &str, first: &[&Object], total: usize) -> Clause {
     let names = join_counted(first, total);
+    let addr = crate::ident::addr(plain);
     let text = match rel {
         Rel::SameUpn => format!("userPrincipalName `{addr}` is shared with {names}"),
         Rel::UpnIsMail => format!("userPrincipalName `{addr}` is the mail of {names}"),
@@ -174,7 +175,7 @@ fn clause(rel: Rel, addr: &str, first: &[&Object], total: usize) -> Clause {
     };
     Clause {
         rel,
-        norm: normalize_address(addr).into_owned(),
+        norm: normalize_address(plain).into_owned(),
         text,
         related: first.iter().map(|&o| o.clone()).collect(),
     }

@@ -56,6 +56,7 @@ impl Rule for FederatedDomainCloudUser {
             if d.is_empty() || !t.is_federated_domain(&d) {
                 return None;
             }
+            let upn = crate::ident::addr(upn);
             let message = match deciding_domain(t, &d) {
                 Some(root) if root != d => format!(
                     "cloud-only user's userPrincipalName `{upn}` is in `{d}`, a subdomain of federated domain `{root}`"

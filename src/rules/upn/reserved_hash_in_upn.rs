@@ -48,6 +48,7 @@ impl Rule for ReservedHashInUpn {
             if !has_reserved_hash(upn) {
                 return None;
             }
+            let upn = crate::ident::addr(upn);
             let message = if u.is_synced() {
                 format!(
                     "userPrincipalName `{upn}` contains the reserved character `#`; the user is synced from on-premises and cannot sign in to the Azure portal"

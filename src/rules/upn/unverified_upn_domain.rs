@@ -32,20 +32,21 @@ impl Rule for UnverifiedUpnDomain {
             if upn.trim().is_empty() {
                 return None;
             }
+            let shown = crate::ident::addr(upn);
             let message = match domain_lower(upn) {
                 Some(d) if t.is_verified_domain(&d) => return None,
                 Some(d) if !d.is_empty() => {
                     if t.domain(&d).is_some() {
                         format!(
-                            "userPrincipalName `{upn}` is in domain `{d}`, which is added to the tenant but not verified"
+                            "userPrincipalName `{shown}` is in domain `{d}`, which is added to the tenant but not verified"
                         )
                     } else {
                         format!(
-                            "userPrincipalName `{upn}` is in domain `{d}`, which is not a domain of the tenant"
+                            "userPrincipalName `{shown}` is in domain `{d}`, which is not a domain of the tenant"
                         )
                     }
                 }
-                _ => format!("userPrincipalName `{upn}` has no domain part"),
+                _ => format!("userPrincipalName `{shown}` has no domain part"),
             };
             Some(cx.finding(&META, cx.user_obj(u), message))
         }));
