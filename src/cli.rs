@@ -3,9 +3,10 @@
 use crate::commands;
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::redact::Redactor;
 use crate::report::Format;
 use crate::rules::{Options, Severity};
-use crate::settings::{CheckSettings, Command};
+use crate::settings::{CheckSettings, Command, Redaction};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -95,6 +96,46 @@ struct CheckArgs {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Replace UPNs, mail and proxy addresses, display names and phone numbers in the report
+    /// with stable pseudonyms (domains and object ids kept); see docs/redaction.md.
+    #[arg(long)]
+    redact: bool,
+    /// The key of the pseudonyms, in hex (at least 32 digits; implies --redact). Default:
+    /// TENANTLINT_REDACT_KEY, else a random key per run.
+    #[arg(long, value_name = "HEX", conflicts_with = "redact_key_file")]
+    redact_key: Option<String>,
+    /// Read the redaction key (hex) from FILE (implies --redact).
+    #[arg(long, value_name = "FILE")]
+    redact_key_file: Option<PathBuf>,
+}
+
+/// The redaction the arguments ask for: none, a given key, or a random one.
+fn redaction(a: &CheckArgs) -> Result<Option<Redaction>, Error> {
+    let bad = |what: &str, e: String| Error::Usage(format!("{what}: {e}"));
+    let hex = if let Some(k) = &a.redact_key {
+        Some(("--redact-key".to_owned(), k.clone()))
+    } else if let Some(path) = &a.redact_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("--redact-key-file {}: {e}", path.display())))?;
+        Some((format!("--redact-key-file {}", path.display()), text))
+    } else if a.redact {
+        std::env::var("TENANTLINT_REDACT_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| ("TENANTLINT_REDACT_KEY".to_owned(), k))
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(match hex {
+        Some((what, hex)) => Redaction {
+            redactor: Redactor::from_hex(&hex).map_err(|e| bad(&what, e))?,
+            random: false,
+        },
+        None => Redaction {
+            redactor: Redactor::random().map_err(Error::Usage)?,
+            random: true,
+        },
+    }))
 }
 
 fn settings(cli: Cli) -> Result<Command, Error> {
@@ -105,6 +146,7 @@ fn settings(cli: Cli) -> Result<Command, Error> {
         Cmd::Explain { rule } => Command::Explain { query: rule },
         Cmd::Check(a) => {
             let rules = crate::engine::select(&a.select, &a.ignore).map_err(Error::Usage)?;
+            let redact = redaction(&a)?;
             let now = a
                 .now
                 .map(|s| {
@@ -137,6 +179,7 @@ fn settings(cli: Cli) -> Result<Command, Error> {
                 options,
                 threads: a.threads,
                 quiet: a.quiet,
+                redact,
             })
         }
     })

@@ -70,6 +70,14 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     if let Some(out) = &s.output {
         output_target(out)?;
     }
+    if let Some(r) = &s.redact
+        && r.random
+        && !s.quiet
+    {
+        eprintln!(
+            "note: redacting with a random key: the pseudonyms differ from run to run (give --redact-key, --redact-key-file or TENANTLINT_REDACT_KEY to keep them)"
+        );
+    }
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
         let start = std::time::Instant::now();
@@ -100,7 +108,10 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             (None, Some((_, t))) => (*t, NowSource::ExportedAt),
             (None, None) => (jiff::Timestamp::now().as_second(), NowSource::Clock),
         };
-        let result = engine::run(&tenant, now, &s.options, &s.rules);
+        let mut result = engine::run(&tenant, now, &s.options, &s.rules);
+        if let Some(r) = &s.redact {
+            r.redactor.result(&mut result);
+        }
         if timings {
             eprintln!(
                 "timing: load {loaded_at:.2?}, rules {:.2?}",

@@ -1,5 +1,6 @@
 //! What a run is asked to do, independent of how the command line spelled it.
 
+use crate::redact::Redactor;
 use crate::report::Format;
 use crate::rules::{Options, Rule, Severity};
 use std::path::PathBuf;
@@ -24,4 +25,12 @@ pub struct CheckSettings {
     pub options: Options,
     pub threads: Option<usize>,
     pub quiet: bool,
+    /// `--redact`: how identities are replaced in the reports.
+    pub redact: Option<Redaction>,
+}
+
+pub struct Redaction {
+    pub redactor: Redactor,
+    /// The key is random (none was given): the pseudonyms hold for this run only.
+    pub random: bool,
 }

@@ -105,7 +105,7 @@ impl Cred<'_> {
         let id = t.s(self.cred.key_id).trim();
         let mut s = self.kind_name().to_owned();
         if !name.is_empty() {
-            s.push_str(&format!(" \"{name}\""));
+            s.push_str(&format!(" \"{}\"", crate::ident::name(name)));
         }
         if id.is_empty() {
             s.push_str(&format!(
