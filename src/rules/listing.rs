@@ -111,15 +111,19 @@ mod tests {
     #[test]
     fn others_are_bounded_and_skip_the_object_itself() {
         let objs: Vec<Object> = (0..30).map(obj).collect();
-        for me in [None, Some(0), Some(4), Some(10), Some(11), Some(29)] {
+        let first_ten: Vec<usize> = (0..10).collect();
+        let skipping = |me: usize| -> Vec<usize> { (0..11).filter(|&i| i != me).collect() };
+        for (me, want) in [
+            (None, first_ten.clone()),
+            (Some(0), skipping(0)),
+            (Some(4), skipping(4)),
+            (Some(10), first_ten.clone()),
+            (Some(11), first_ten.clone()),
+            (Some(29), first_ten.clone()),
+        ] {
             let (got, total) = others(&objs, me);
-            let want: Vec<&Object> = objs
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| Some(i) != me)
-                .map(|(_, o)| o)
-                .take(MAX_RELATED)
-                .collect();
+            let got: Vec<&str> = got.iter().map(|o| o.name.as_str()).collect();
+            let want: Vec<String> = want.iter().map(|&i| format!("u{i:02}")).collect();
             assert_eq!(got, want, "me = {me:?}");
             assert_eq!(total, if me.is_some() { 29 } else { 30 });
         }

@@ -292,9 +292,8 @@ impl Rule for DuplicateUpn {
             .filter_map(|run| run.first().map(|l| l.0))
             .filter(|&rep| !shared(rep))
             .collect();
-        let mut work: Vec<(u32, &[u32])> = classes.clone();
-        work.extend(singles.iter().map(|u| (*u, std::slice::from_ref(u))));
-        let mut clauses: Vec<(u32, Clause)> = work
+        classes.extend(singles.iter().map(|u| (*u, std::slice::from_ref(u))));
+        let mut clauses: Vec<(u32, Clause)> = classes
             .par_iter()
             .flat_map_iter(|&(rep, users)| {
                 let lo = links.partition_point(|l| l.0 < rep);
