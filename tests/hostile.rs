@@ -327,7 +327,7 @@ fn a_directory_with_no_known_collection() {
     assert_eq!(
         fails(&p),
         format!(
-            "{p}: no snapshot files in this directory (expected users.json, groups.json, … see docs/snapshot-format.md)"
+            "{p}: no snapshot files in this directory (expected users.json, groups.json, … or an Export-Entra tree: see docs/snapshot-format.md)"
         )
     );
 }

@@ -840,7 +840,7 @@ fn empty_directory() {
     assert_eq!(
         message(&d),
         format!(
-            "{d}: no snapshot files in this directory (expected users.json, groups.json, … see docs/snapshot-format.md)"
+            "{d}: no snapshot files in this directory (expected users.json, groups.json, … or an Export-Entra tree: see docs/snapshot-format.md)"
         )
     );
 }

@@ -1,7 +1,7 @@
 //! Assembling the parsed batches and file heads into the model's parts.
 
 use super::coll::Colls;
-use super::position::path_at;
+use super::layout::MemberOf;
 use super::read::File;
 use super::split::{Head, Policy};
 use super::{Built, convert};
@@ -30,13 +30,16 @@ pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
         if let Some(&first) = seen.find(h, same) {
             let ((fa, oa), (fb, ob)) = (at[first as usize], at[i]);
             let (fa, fb) = (fa as usize, fb as usize);
-            let first_at = path_at(files[fa].text().as_bytes(), oa);
+            let (first_at, first_in) = (files[fa].path_at(oa), files[fa].name_at(oa));
+            // An object that is a whole file (an Export-Entra tree) is named by its file alone.
+            let first = if first_at.is_empty() {
+                first_in.to_owned()
+            } else {
+                format!("{first_at} in {first_in}")
+            };
             return Err(files[fb].err_at(
                 ob,
-                format!(
-                    "duplicate id {k} in {name}: already used by {first_at} in {}",
-                    files[fa].name
-                ),
+                format!("duplicate id {k} in {name}: already used by {first}"),
             ));
         }
         seen.insert_unique(h, i as u32, |&j| {
@@ -66,8 +69,8 @@ pub(super) fn assemble(
             parts.info.exported_at = Some((s.0, s.1));
         }
         policies.extend(h.policies);
-        if let Some((id, ids)) = h.members {
-            extra_members.push((file, id, ids));
+        for (of, id, offset, ids) in h.members {
+            extra_members.push((of, file, offset, id, ids));
         }
     }
     for (_, p) in policies {
@@ -106,36 +109,83 @@ pub(super) fn assemble(
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
         groups.items.into_vec().into_iter().unzip();
-    let mut group_props = groups.props;
-    if !extra_members.is_empty() {
-        let index: FxHashMap<Guid, usize> = group_items
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id, i))
-            .collect();
-        for (file, id, ids) in extra_members {
-            let Some(&i) = index.get(&id) else {
-                return Err(InputError::file(
-                    &files[file].name,
-                    format!("members of group {id}, which is not in the snapshot's groups"),
-                ));
-            };
-            let merged: Vec<Guid> = group_members[i].iter().copied().chain(ids).collect();
-            group_members[i] = merged.into();
-            group_props.0 |= group_props::MEMBERS;
-        }
+    let (role_items, mut role_members): (Vec<DirectoryRole>, Vec<RawMembers>) =
+        roles.items.into_vec().into_iter().unzip();
+    let (mut group_props, mut role_props) = (groups.props, roles.props);
+    let (group_extra, role_extra): (Vec<_>, Vec<_>) = extra_members
+        .into_iter()
+        .partition(|m| m.0 == MemberOf::Group);
+    if !group_extra.is_empty() {
+        let ids = group_items.iter().map(|g| Some(g.id));
+        merge_members(
+            files,
+            "group",
+            "groups",
+            ids,
+            &mut group_members,
+            group_extra,
+        )?;
+        group_props.0 |= group_props::MEMBERS;
+    }
+    if !role_extra.is_empty() {
+        let ids = role_items.iter().map(|r| r.id);
+        merge_members(
+            files,
+            "role",
+            "directoryRoles",
+            ids,
+            &mut role_members,
+            role_extra,
+        )?;
+        role_props.0 |= role_props::MEMBERS;
     }
     parts.groups = Collection {
         present: groups.present,
         items: Items::from_vec(group_items),
         props: group_props,
     };
-    let (role_items, role_members): (Vec<DirectoryRole>, Vec<RawMembers>) =
-        roles.items.into_vec().into_iter().unzip();
     parts.directory_roles = Collection {
         present: roles.present,
         items: Items::from_vec(role_items),
-        props: roles.props,
+        props: role_props,
     };
     Ok((parts, group_members, role_members))
+}
+
+/// Members read from their own files: (group or role, file, offset, owner id, member ids).
+type Extra = (MemberOf, usize, usize, Guid, Vec<Guid>);
+
+/// Appends members read from files to their owners' members, in file order. Linear: the
+/// extras are gathered per owner first, then each owner's list is rebuilt once (a tree with
+/// one file per member must not copy the list once per file).
+fn merge_members(
+    files: &[File],
+    what: &str,
+    coll: &str,
+    ids: impl Iterator<Item = Option<Guid>>,
+    members: &mut [RawMembers],
+    extra: Vec<Extra>,
+) -> Result<(), InputError> {
+    let index: FxHashMap<Guid, usize> = ids
+        .enumerate()
+        .filter_map(|(i, id)| Some((id?, i)))
+        .collect();
+    let mut gathered: FxHashMap<usize, Vec<Guid>> = FxHashMap::default();
+    for (_, file, offset, id, ids) in extra {
+        let Some(&i) = index.get(&id) else {
+            let name = files.get(file).map_or("", |f| f.name_at(offset));
+            return Err(InputError::file(
+                name,
+                format!("members of {what} {id}, which is not in the snapshot's {coll}"),
+            ));
+        };
+        gathered.entry(i).or_default().extend(ids);
+    }
+    for (i, ids) in gathered {
+        if let Some(m) = members.get_mut(i) {
+            let merged: Vec<Guid> = m.iter().copied().chain(ids).collect();
+            *m = merged.into();
+        }
+    }
+    Ok(())
 }

@@ -695,9 +695,26 @@ mod tests {
         );
         let (mut users, mut regs) = (0, 0);
         for f in files {
-            let Ok(v) =
-                serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&f).unwrap())
-            else {
+            let bytes = std::fs::read(&f).unwrap();
+            // Export-Entra trees hold UTF-16 files (Windows PowerShell 5.1).
+            let raw = match bytes.strip_prefix(&[0xFF, 0xFE]) {
+                Some(b) => {
+                    let units: Vec<u16> = b
+                        .chunks(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect();
+                    String::from_utf16(&units).unwrap()
+                }
+                None => String::from_utf8(bytes).unwrap(),
+            };
+            // A user object file as written (PowerShell's own layout), not re-serialized.
+            if f.components().any(|c| c.as_os_str() == "Users") {
+                let a = user(raw.trim()).parsed().map(|w| format!("{w:?}"));
+                let b = serde_json::from_str::<WireUser>(&raw).map(|w| format!("{w:?}"));
+                assert_eq!(a, b.ok(), "{}", f.display());
+                users += 1;
+            }
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&raw) else {
                 continue;
             };
             let mut check = |key: &str, elems: &[serde_json::Value]| {

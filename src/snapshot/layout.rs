@@ -1,7 +1,16 @@
 //! Directory snapshots: which file of a directory holds what.
+//!
+//! Two layouts, and mixtures of them: tenantlint's own (`users.json`, `users/page-001.json`,
+//! `groups/<id>/members.json`, `policies/…`) and the tree microsoft/EntraExporter's
+//! `Export-Entra` writes, one object per file (`Users/<id>/<id>.json`,
+//! `Groups/<id>/Members/<member id>/<member id>.json`, `Organization/Organization.json`, …).
+//! Folder and file names match with either case of their first letter. The walk has a fixed
+//! depth (it never recurses into what it finds), so a symlink loop cannot trap it.
 
+use super::keys::camel;
 use crate::error::InputError;
 use crate::model::{CollectionKind, Guid};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// What a file of a snapshot directory holds.
@@ -12,6 +21,29 @@ pub(super) enum Role {
     Tenant,
     Policies,
     Policy(PolicyKey),
+    /// Many one-object files read into one buffer: each segment has its own [`Object`] role.
+    Bundle,
+}
+
+/// What a one-object file (an EntraExporter item) holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Object {
+    /// One element of a collection.
+    Element(CollectionKind),
+    /// One member (a directory object with an `id`) of a group or a directory role.
+    Member(MemberOf, Guid),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) enum MemberOf {
+    Group,
+    Role,
+}
+
+/// One entry of a directory's plan.
+pub(super) enum Planned {
+    File(Role, PathBuf),
+    Object(Object, PathBuf),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -23,7 +55,7 @@ pub(super) enum PolicyKey {
 
 impl PolicyKey {
     fn from_name(n: &str) -> Option<PolicyKey> {
-        match n {
+        match &*camel(n) {
             "authorizationPolicy" => Some(PolicyKey::Authorization),
             "passwordResetPolicy" => Some(PolicyKey::PasswordReset),
             "onPremisesPasswordResetPolicy" => Some(PolicyKey::OnPremPasswordReset),
@@ -39,6 +71,8 @@ pub(super) fn json_stem(file_name: &str) -> Option<&str> {
         .or_else(|| file_name.strip_suffix(".json.gz"))
 }
 
+/// A directory's entries sorted by name: (name, path, is a directory). Symbolic links are
+/// followed to tell a directory from a file; a dangling one counts as a file.
 pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
     let name = dir.display().to_string();
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read directory: {e}"));
@@ -46,70 +80,71 @@ pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>,
     for e in std::fs::read_dir(dir).map_err(io_err)? {
         let e = e.map_err(io_err)?;
         let path = e.path();
-        let is_dir = path.is_dir();
+        let is_dir = match e.file_type() {
+            Ok(t) if t.is_symlink() => path.is_dir(),
+            Ok(t) => t.is_dir(),
+            Err(_) => path.is_dir(),
+        };
         out.push((e.file_name().to_string_lossy().into_owned(), path, is_dir));
     }
     out.sort();
     Ok(out)
 }
 
+/// `dir/<stem>.json` or `dir/<stem>.json.gz`, whichever is a file (the first if both are).
+fn object_file(dir: &Path, stem: &str) -> Option<PathBuf> {
+    [".json", ".json.gz"]
+        .into_iter()
+        .map(|ext| dir.join(format!("{stem}{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// `dir/<name>` or `dir/<Name>` (first letter in either case), whichever is a directory.
+fn sub_dir(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut upper = name.to_owned();
+    upper[..1].make_ascii_uppercase();
+    [upper.as_str(), name]
+        .into_iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_dir())
+}
+
 /// The files of a snapshot directory and what each holds, in a fixed order.
-pub(super) fn plan_dir(
-    dir: &Path,
-    ignored: &mut Vec<String>,
-) -> Result<Vec<(Role, PathBuf)>, InputError> {
+pub(super) fn plan_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<Planned>, InputError> {
     let mut plan = Vec::new();
     for (name, path, is_dir) in sorted_entries(dir)? {
         let key = if is_dir {
-            Some(name.as_str())
+            Some(camel(&name))
         } else {
-            json_stem(&name)
+            json_stem(&name).map(camel)
         };
         let Some(key) = key else { continue };
-        let known = CollectionKind::ALL.iter().any(|k| k.key() == key)
-            || (key == "tenant" && !is_dir)
-            || key == "policies";
-        if !known {
-            if !is_dir {
-                ignored.push(path.display().to_string());
-            }
-            continue;
-        }
-        if let Some(kind) = CollectionKind::ALL.into_iter().find(|k| k.key() == key) {
-            if !is_dir {
-                plan.push((Role::Collection(kind), path));
-                continue;
-            }
-            for (sub, sub_path, sub_is_dir) in sorted_entries(&path)? {
-                if !sub_is_dir {
-                    if json_stem(&sub).is_some() {
-                        plan.push((Role::Collection(kind), sub_path));
-                    }
-                } else if kind == CollectionKind::Groups
-                    && let Some(id) = Guid::parse(&sub)
+        let kind = CollectionKind::ALL.into_iter().find(|k| k.key() == key);
+        match (kind, &*key, is_dir) {
+            (Some(kind), _, false) => plan.push(Planned::File(Role::Collection(kind), path)),
+            (Some(kind), _, true) => plan_collection(kind, &path, &mut plan)?,
+            (None, "tenant", false) => plan.push(Planned::File(Role::Tenant, path)),
+            (None, "organization", true) => {
+                // EntraExporter: the `organization` object, the tenant's id and name.
+                if let Some(p) = object_file(&path, "Organization")
+                    .or_else(|| object_file(&path, "organization"))
                 {
-                    for m in ["members.json", "members.json.gz"] {
-                        let p = sub_path.join(m);
-                        if p.is_file() {
-                            plan.push((Role::Members(id), p));
-                        }
-                    }
+                    plan.push(Planned::File(Role::Tenant, p));
                 }
             }
-        } else if key == "tenant" && !is_dir {
-            plan.push((Role::Tenant, path));
-        } else if key == "policies" {
-            if !is_dir {
-                plan.push((Role::Policies, path));
-                continue;
-            }
-            for (sub, sub_path, sub_is_dir) in sorted_entries(&path)? {
-                if let Some(k) = (!sub_is_dir)
-                    .then(|| json_stem(&sub))
-                    .flatten()
-                    .and_then(PolicyKey::from_name)
+            (None, "roleManagement", true) => {
+                // EntraExporter: RoleManagement/Directory/RoleAssignments/<id>/<id>.json.
+                if let Some(p) = sub_dir(&path, "directory")
+                    .and_then(|d| sub_dir(&d, CollectionKind::RoleAssignments.key()))
                 {
-                    plan.push((Role::Policy(k), sub_path));
+                    plan_collection(CollectionKind::RoleAssignments, &p, &mut plan)?;
+                }
+            }
+            (None, "policies", false) => plan.push(Planned::File(Role::Policies, path)),
+            (None, "policies", true) => plan_policies(&path, &mut plan)?,
+            _ => {
+                if !is_dir {
+                    ignored.push(path.display().to_string());
                 }
             }
         }
@@ -117,8 +152,84 @@ pub(super) fn plan_dir(
     if plan.is_empty() {
         return Err(InputError::file(
             dir.display().to_string(),
-            "no snapshot files in this directory (expected users.json, groups.json, … see docs/snapshot-format.md)",
+            "no snapshot files in this directory (expected users.json, groups.json, … or an Export-Entra tree: see docs/snapshot-format.md)",
         ));
     }
     Ok(plan)
+}
+
+/// A collection's folder: page files (`users/page-001.json`), one-object folders
+/// (`Users/<id>/<id>.json`), and for groups and roles their members
+/// (`groups/<id>/members.json`, `Groups/<id>/Members/<member id>/<member id>.json`).
+fn plan_collection(
+    kind: CollectionKind,
+    dir: &Path,
+    plan: &mut Vec<Planned>,
+) -> Result<(), InputError> {
+    let entries = sorted_entries(dir)?;
+    let member_of = match kind {
+        CollectionKind::Groups => Some(MemberOf::Group),
+        CollectionKind::DirectoryRoles => Some(MemberOf::Role),
+        _ => None,
+    };
+    // One lookup per object folder (a few stat calls each), in parallel: a large tenant has
+    // hundreds of thousands of them.
+    let per_entry: Vec<Vec<Planned>> = entries
+        .into_par_iter()
+        .map(|(name, path, is_dir)| -> Result<Vec<Planned>, InputError> {
+            let mut out = Vec::new();
+            if !is_dir {
+                if json_stem(&name).is_some() {
+                    out.push(Planned::File(Role::Collection(kind), path));
+                }
+                return Ok(out);
+            }
+            if let Some(p) = object_file(&path, &name) {
+                out.push(Planned::Object(Object::Element(kind), p));
+            }
+            let Some(of) = member_of else { return Ok(out) };
+            let Some(id) = Guid::parse(&name) else {
+                return Ok(out);
+            };
+            if of == MemberOf::Group
+                && let Some(p) = object_file(&path, "members")
+            {
+                out.push(Planned::File(Role::Members(id), p));
+            }
+            if let Some(members) = sub_dir(&path, "members") {
+                for (m, m_path, m_is_dir) in sorted_entries(&members)? {
+                    if m_is_dir && let Some(p) = object_file(&m_path, &m) {
+                        out.push(Planned::Object(Object::Member(of, id), p));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    plan.extend(per_entry.into_iter().flatten());
+    Ok(())
+}
+
+/// `policies/`: `authorizationPolicy.json`, … or EntraExporter's
+/// `Policies/AuthorizationPolicy/<id>/<id>.json` (other policy folders are not read).
+fn plan_policies(dir: &Path, plan: &mut Vec<Planned>) -> Result<(), InputError> {
+    for (sub, sub_path, sub_is_dir) in sorted_entries(dir)? {
+        if !sub_is_dir {
+            if let Some(k) = json_stem(&sub).and_then(PolicyKey::from_name) {
+                plan.push(Planned::File(Role::Policy(k), sub_path));
+            }
+            continue;
+        }
+        let Some(k) = PolicyKey::from_name(&sub) else {
+            continue;
+        };
+        for (id, id_path, id_is_dir) in sorted_entries(&sub_path)? {
+            if id_is_dir && let Some(p) = object_file(&id_path, &id) {
+                plan.push(Planned::File(Role::Policy(k), p));
+            }
+        }
+    }
+    Ok(())
 }

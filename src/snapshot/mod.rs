@@ -22,7 +22,7 @@ pub use position::{line_col, path_at};
 use crate::error::InputError;
 use crate::model::*;
 use coll::{Colls, Ctx};
-use layout::{Role, plan_dir};
+use layout::{Object, Planned, Role, plan_dir};
 use rayon::prelude::*;
 use read::{File, read_path, read_stdin};
 use std::path::Path;
@@ -85,12 +85,7 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     let (files, roles, paths) = if spec == "-" {
         (vec![read_stdin()?], None, Vec::new())
     } else if path.is_dir() {
-        let plan = plan_dir(path, &mut ignored)?;
-        let files = plan
-            .par_iter()
-            .map(|(_, p)| read_path(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let (roles, paths) = plan.into_iter().unzip();
+        let (files, roles, paths) = read_dir(path, &mut ignored)?;
         (files, Some(roles), paths)
     } else {
         (vec![read_path(path)?], None, vec![path.to_path_buf()])
@@ -98,6 +93,71 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     let mut p = parse_files(files, roles, ignored, progress)?;
     p.parts.info.files = paths;
     Ok(p)
+}
+
+/// A directory's files, their roles and the paths of every file read.
+type Read = (Vec<File>, Vec<Role>, Vec<std::path::PathBuf>);
+
+/// Reads the files of a snapshot directory in parallel, with their roles and paths. Runs of
+/// one-object files are read into bundles of [`bundle_size`] files: a tree of a million
+/// objects becomes a few hundred buffers, not a million.
+fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<Read, InputError> {
+    enum Unit {
+        File(Role, std::path::PathBuf),
+        Bundle(Vec<(Object, std::path::PathBuf)>),
+    }
+    let plan = plan_dir(dir, ignored)?;
+    let objects = plan
+        .iter()
+        .filter(|p| matches!(p, Planned::Object(..)))
+        .count();
+    let size = bundle_size(objects);
+    let mut paths = Vec::with_capacity(plan.len());
+    let mut units: Vec<Unit> = Vec::new();
+    for p in plan {
+        match p {
+            Planned::File(role, path) => {
+                paths.push(path.clone());
+                units.push(Unit::File(role, path));
+            }
+            Planned::Object(o, path) => {
+                paths.push(path.clone());
+                match units.last_mut() {
+                    Some(Unit::Bundle(b)) if b.len() < size => b.push((o, path)),
+                    _ => units.push(Unit::Bundle(vec![(o, path)])),
+                }
+            }
+        }
+    }
+    let name = |b: &[(Object, std::path::PathBuf)]| {
+        let first = b.first().map(|(_, p)| p.display().to_string());
+        format!(
+            "{} (and {} more files)",
+            first.unwrap_or_default(),
+            b.len().saturating_sub(1)
+        )
+    };
+    // Every unit is read, then the first error in plan order is reported (whatever the
+    // thread count).
+    let read: Vec<Result<(File, Role), InputError>> = units
+        .into_par_iter()
+        .map(|u| match u {
+            Unit::File(role, path) => read_path(&path).map(|f| (f, role)),
+            Unit::Bundle(b) => read::read_bundle(name(&b), &b).map(|f| (f, Role::Bundle)),
+        })
+        .collect();
+    let (files, roles) = read
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
+    Ok((files, roles, paths))
+}
+
+/// Files per bundle: at least 1024, and no more than about 1024 bundles (a file index in
+/// the model's string spans has 11 bits).
+fn bundle_size(objects: usize) -> usize {
+    objects.div_ceil(1024).max(1024)
 }
 
 /// Parses read files: one snapshot document (`roles` is `None`) or the files of a directory.

@@ -3,6 +3,7 @@
 use super::Located;
 use super::encoding::{self, Encoding};
 use super::keys;
+use super::layout::Object;
 use super::position::{self, line_col, line_col_chars, path_at};
 use super::scan::ScanError;
 use crate::error::InputError;
@@ -19,26 +20,77 @@ pub(super) struct File {
     start: usize,
     /// Columns in messages count characters (the text was transcoded from UTF-16), not bytes.
     columns_in_chars: bool,
+    /// A bundle ([`Role::Bundle`](super::layout::Role)): the one-object files it holds, in
+    /// order; empty for any other file.
+    pub(super) segments: Vec<Segment>,
+}
+
+/// One file inside a bundle: its text starts at `start` of the bundle's text and ends where
+/// the next one starts.
+pub(super) struct Segment {
+    pub(super) start: usize,
+    pub(super) name: Box<str>,
+    pub(super) columns_in_chars: bool,
+    pub(super) object: Object,
 }
 
 impl File {
     pub(super) fn text(&self) -> &str {
-        // SAFETY: `finish` checked `buf[start..]` to be UTF-8.
+        // SAFETY: `finish` checked `buf[start..]` to be UTF-8 (a bundle is UTF-8 files joined).
         unsafe { std::str::from_utf8_unchecked(&self.buf[self.start..]) }
+    }
+
+    /// Segment `i`'s byte range in [`File::text`].
+    pub(super) fn segment_range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = self.segments.get(i).map_or(0, |s| s.start);
+        let end = self
+            .segments
+            .get(i + 1)
+            .map_or(self.text().len(), |s| s.start);
+        start..end
+    }
+
+    /// Where byte `offset` of [`File::text`] is: the file name, the text of that file, the
+    /// offset within it and whether columns count characters.
+    fn locate(&self, offset: usize) -> (&str, &[u8], usize, bool) {
+        let text = self.text().as_bytes();
+        let i = self.segments.partition_point(|s| s.start <= offset);
+        match i
+            .checked_sub(1)
+            .and_then(|i| Some((i, self.segments.get(i)?)))
+        {
+            Some((i, seg)) => {
+                let r = self.segment_range(i);
+                let part = text.get(r.clone()).unwrap_or_default();
+                (&seg.name, part, offset - r.start, seg.columns_in_chars)
+            }
+            None => (&self.name, text, offset, self.columns_in_chars),
+        }
+    }
+
+    /// The name of the file that holds byte `offset` (a bundle's segment, or this file).
+    pub(super) fn name_at(&self, offset: usize) -> &str {
+        self.locate(offset).0
+    }
+
+    /// The JSON path at byte `offset`, within the file that holds it.
+    pub(super) fn path_at(&self, offset: usize) -> String {
+        let (_, text, at, _) = self.locate(offset);
+        path_at(text, at)
     }
 
     /// An error at byte `offset` of [`File::text`].
     pub(super) fn err_at(&self, offset: usize, message: impl Into<String>) -> InputError {
-        let text = self.text().as_bytes();
-        let pos = if self.columns_in_chars {
-            line_col_chars(text, offset)
+        let (name, text, at, chars) = self.locate(offset);
+        let pos = if chars {
+            line_col_chars(text, at)
         } else {
-            line_col(text, offset)
+            line_col(text, at)
         };
         InputError {
-            file: self.name.clone(),
+            file: name.to_owned(),
             pos: Some(pos),
-            path: Some(path_at(text, offset)),
+            path: Some(path_at(text, at)),
             message: message.into(),
         }
     }
@@ -176,6 +228,7 @@ pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
         buf,
         start,
         columns_in_chars,
+        segments: Vec::new(),
     })
 }
 
@@ -194,17 +247,56 @@ pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
     if len == 0 {
         return Err(InputError::file(&name, "the file is empty: expected JSON"));
     }
-    // SAFETY: the map is read-only; tenantlint never writes its input. A file truncated by
-    // another process while mapped is outside what a linter can defend against.
-    let buf = match unsafe { memmap2::MmapOptions::new().populate().map(&f) } {
-        Ok(m) => Buf::Mapped(m),
-        Err(_) => {
-            let mut v = Vec::with_capacity(len as usize);
-            (&f).read_to_end(&mut v).map_err(io_err)?;
-            Buf::Owned(v)
+    let read = || -> Result<Buf, InputError> {
+        let mut v = Vec::with_capacity(len as usize);
+        (&f).read_to_end(&mut v).map_err(io_err)?;
+        Ok(Buf::Owned(v))
+    };
+    // A small file is read: a map costs more than the copy (and a map per file of a tree of
+    // one-object files would run into the kernel's limit on mappings).
+    let buf = if len < MAP_MIN {
+        read()?
+    } else {
+        // SAFETY: the map is read-only; tenantlint never writes its input. A file truncated by
+        // another process while mapped is outside what a linter can defend against.
+        match unsafe { memmap2::MmapOptions::new().populate().map(&f) } {
+            Ok(m) => Buf::Mapped(m),
+            Err(_) => read()?,
         }
     };
     finish(name, buf)
+}
+
+/// Files at least this large are memory-mapped, smaller ones read.
+const MAP_MIN: u64 = 1 << 20;
+
+/// Reads one-object files into one buffer, one [`Segment`] each (see
+/// [`Role::Bundle`](super::layout::Role)). Each file is read and checked as on its own (gzip,
+/// byte order marks and UTF-16 included), so messages name it with its own line:column.
+pub(super) fn read_bundle(
+    name: String,
+    objects: &[(Object, std::path::PathBuf)],
+) -> Result<File, InputError> {
+    let mut text = Vec::new();
+    let mut segments = Vec::with_capacity(objects.len());
+    for (object, path) in objects {
+        let f = read_path(path)?;
+        let start = text.len();
+        text.extend_from_slice(f.text().as_bytes());
+        segments.push(Segment {
+            start,
+            columns_in_chars: f.columns_in_chars,
+            name: f.name.into_boxed_str(),
+            object: *object,
+        });
+    }
+    Ok(File {
+        name,
+        buf: Buf::Owned(text),
+        start: 0,
+        columns_in_chars: false,
+        segments,
+    })
 }
 
 /// Opens for reading without blocking on a FIFO that has no writer yet (then it reads as

@@ -4,7 +4,7 @@
 use super::Located;
 use super::coll::{Colls, Ctx, Elem, Submit, found};
 use super::keys;
-use super::layout::{PolicyKey, Role};
+use super::layout::{MemberOf, Object, PolicyKey, Role};
 use super::scan::{ScanError, Scanner};
 use super::wire::*;
 use crate::model::*;
@@ -64,7 +64,9 @@ pub(super) struct Head {
     pub(super) exported_at: Option<Stamp>,
     pub(super) tenant: Option<WireTenant>,
     pub(super) policies: Vec<(PolicySlot, Policy)>,
-    pub(super) members: Option<(Guid, Vec<Guid>)>,
+    /// Members read from files: of a group or a role, its id, the byte offset where they were
+    /// read (for messages), their ids.
+    pub(super) members: Vec<(MemberOf, Guid, usize, Vec<Guid>)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -427,8 +429,9 @@ pub(super) fn split_file<'s, 'a: 's>(
                         .map_err(|e| f.serde_located(fi, orig, e))
                 })
                 .collect::<Result<_, _>>()?;
-            head.members = Some((id, ids));
+            head.members.push((MemberOf::Group, id, 0, ids));
         }
+        Role::Bundle => split_bundle(sp, colls, &mut head)?,
         Role::Tenant => {
             f.expect_object(fi, "a tenant object", "")?;
             let t: TenantFile = f.parse_slice(fi, f.text())?;
@@ -461,6 +464,56 @@ pub(super) fn split_file<'s, 'a: 's>(
         }
     }
     Ok(head)
+}
+
+/// A bundle of one-object files: each segment holds exactly one object.
+fn split_bundle<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+    head: &mut Head,
+) -> Result<(), Located> {
+    let fi = sp.file;
+    let f = &sp.ctx.files[fi];
+    for (i, seg) in f.segments.iter().enumerate() {
+        let r = f.segment_range(i);
+        let text = f.text().get(..r.end).unwrap_or_default();
+        let mut s = Scanner::at(text, r.start);
+        match seg.object {
+            Object::Element(kind) => {
+                let coll = colls.get(kind);
+                coll.mark_present();
+                if s.peek() != Some(b'{') {
+                    let message = format!(
+                        "wrong type: expected one object of {} in this file, found {}",
+                        kind.key(),
+                        found(text.get(s.pos..).unwrap_or_default())
+                    );
+                    return Err(sp.err(ScanError {
+                        offset: s.pos,
+                        message,
+                    }));
+                }
+                let v = sp.value(&mut s)?;
+                sp.push(coll, v, s.pos);
+            }
+            Object::Member(of, parent) => {
+                let v = sp.value(&mut s)?;
+                let id = f.parse_slice::<MemberId>(fi, v)?.0;
+                match head.members.last_mut() {
+                    Some((o, p, _, ids)) if *o == of && *p == parent => ids.push(id),
+                    _ => head.members.push((of, parent, r.start, vec![id])),
+                }
+            }
+        }
+        if !s.at_end() {
+            let e = ScanError {
+                offset: s.pos,
+                message: "invalid JSON: trailing characters after the object".into(),
+            };
+            return Err(sp.err(e));
+        }
+    }
+    Ok(())
 }
 
 /// Splits the files one after the other on this thread (the pool parses the batches
