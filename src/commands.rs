@@ -88,7 +88,7 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
         };
         let loaded_at = start.elapsed();
         if let Some(out) = &s.output
-            && let Some(input) = tenant.info.files.iter().find(|f| same_file(out, f))
+            && let Some(input) = input_file(&tenant.info, out)
         {
             return Err(Error::Usage(format!(
                 "--output {} is the snapshot file {} itself: tenantlint never writes over its input",
@@ -215,6 +215,25 @@ fn output_target(path: &Path) -> Result<(), Error> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The input file `out` names, if any (through links, too). Device and inode recorded at
+/// read time are compared where there are any: one `stat` for a tree of a million files.
+fn input_file<'a>(info: &'a crate::model::TenantInfo, out: &Path) -> Option<&'a Path> {
+    #[cfg(unix)]
+    if !info.file_ids.is_empty() {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(out).ok()?;
+        let i = info
+            .file_ids
+            .iter()
+            .position(|&id| id == (m.dev(), m.ino()))?;
+        return info.files.get(i).map(|p| p.as_path());
+    }
+    info.files
+        .iter()
+        .find(|f| same_file(out, f))
+        .map(|p| p.as_path())
 }
 
 /// Whether two paths name the same file (through links, too).

@@ -370,3 +370,30 @@ fn thousands_of_object_files_load_as_one_collection() {
         );
     }
 }
+
+#[test]
+fn object_files_may_be_gzip_or_carry_a_bom_and_empty_folders_are_skipped() {
+    let (_d, root) = tree_copy(&ps7());
+    let want = sorted(summary(&load(&root.display().to_string())));
+    let ids = [MEGAN, "87d349ed-44d7-43e1-9a83-5f2406dee5bd"];
+    // One user as `<id>.json.gz`, one with a UTF-8 byte order mark.
+    let f = user_file(&root, ids[0]);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut e, &std::fs::read(&f).unwrap()).unwrap();
+    std::fs::write(f.with_extension("json.gz"), e.finish().unwrap()).unwrap();
+    std::fs::remove_file(&f).unwrap();
+    let f = user_file(&root, ids[1]);
+    let mut b = vec![0xEF, 0xBB, 0xBF];
+    b.extend(std::fs::read(&f).unwrap());
+    std::fs::write(&f, b).unwrap();
+    // A folder Export-Entra would not leave, without its object file.
+    std::fs::create_dir_all(root.join("Users/stray")).unwrap();
+    assert_eq!(sorted(summary(&load(&root.display().to_string()))), want);
+
+    let f = user_file(&root, ids[1]);
+    std::fs::write(&f, "  \r\n").unwrap();
+    assert_eq!(
+        message(&root),
+        format!("{}: the file is empty: expected JSON", f.display())
+    );
+}

@@ -524,6 +524,8 @@ pub struct TenantInfo {
     /// The files the snapshot was read from (none for standard input), so that no output is
     /// ever written over one of them.
     pub files: Vec<std::path::PathBuf>,
+    /// Device and inode of each of `files` (where the platform has them; else empty).
+    pub file_ids: Vec<(u64, u64)>,
 }
 
 /// Everything the loader produces, before indexes are built.

@@ -172,8 +172,8 @@ fn plan_collection(
         CollectionKind::DirectoryRoles => Some(MemberOf::Role),
         _ => None,
     };
-    // One lookup per object folder (a few stat calls each), in parallel: a large tenant has
-    // hundreds of thousands of them.
+    // In parallel: a large tenant has hundreds of thousands of object folders (groups' are
+    // looked into for members).
     let per_entry: Vec<Vec<Planned>> = entries
         .into_par_iter()
         .map(|(name, path, is_dir)| -> Result<Vec<Planned>, InputError> {
@@ -184,9 +184,9 @@ fn plan_collection(
                 }
                 return Ok(out);
             }
-            if let Some(p) = object_file(&path, &name) {
-                out.push(Planned::Object(Object::Element(kind), p));
-            }
+            // Not looked up here: the reader skips a folder without its `<id>.json`.
+            let object = path.join(format!("{name}.json"));
+            out.push(Planned::Object(Object::Element(kind), object));
             let Some(of) = member_of else { return Ok(out) };
             let Some(id) = Guid::parse(&name) else {
                 return Ok(out);
@@ -198,8 +198,9 @@ fn plan_collection(
             }
             if let Some(members) = sub_dir(&path, "members") {
                 for (m, m_path, m_is_dir) in sorted_entries(&members)? {
-                    if m_is_dir && let Some(p) = object_file(&m_path, &m) {
-                        out.push(Planned::Object(Object::Member(of, id), p));
+                    if m_is_dir {
+                        let object = m_path.join(format!("{m}.json"));
+                        out.push(Planned::Object(Object::Member(of, id), object));
                     }
                 }
             }

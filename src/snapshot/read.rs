@@ -23,6 +23,8 @@ pub(super) struct File {
     /// A bundle ([`Role::Bundle`](super::layout::Role)): the one-object files it holds, in
     /// order; empty for any other file.
     pub(super) segments: Vec<Segment>,
+    /// Device and inode of a file read from disk.
+    pub(super) id: Option<(u64, u64)>,
 }
 
 /// One file inside a bundle: its text starts at `start` of the bundle's text and ends where
@@ -32,6 +34,7 @@ pub(super) struct Segment {
     pub(super) name: Box<str>,
     pub(super) columns_in_chars: bool,
     pub(super) object: Object,
+    pub(super) id: Option<(u64, u64)>,
 }
 
 impl File {
@@ -229,27 +232,47 @@ pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
         start,
         columns_in_chars,
         segments: Vec::new(),
+        id: None,
     })
 }
 
-/// Reads a snapshot file: a regular file is memory-mapped; anything else that is not a
-/// directory (a pipe such as `<(gunzip -c x.gz)`, a FIFO, a character device) is read as a
-/// stream.
+/// Reads a snapshot file: a regular file is memory-mapped (read, when small); anything else
+/// that is not a directory (a pipe such as `<(gunzip -c x.gz)`, a FIFO, a character device) is
+/// read as a stream.
 pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
     let name = path.display().to_string();
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let f = open_nonblocking(path).map_err(io_err)?;
+    read_open(name, f)
+}
+
+/// [`read_path`] on an opened file.
+fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
+    let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let meta = f.metadata().map_err(io_err)?;
     if !meta.is_file() {
+        blocking(&f);
         return read_stream(name, f);
     }
+    let id = file_id(&meta);
     let len = meta.len();
     if len == 0 {
         return Err(InputError::file(&name, "the file is empty: expected JSON"));
     }
     let read = || -> Result<Buf, InputError> {
-        let mut v = Vec::with_capacity(len as usize);
-        (&f).read_to_end(&mut v).map_err(io_err)?;
+        // The size is known: read it in one call (a file that grows meanwhile is read as it
+        // was when it was opened), without read_to_end's probing.
+        let mut v = vec![0; len as usize];
+        let mut at = 0;
+        while at < v.len() {
+            match (&f).read(&mut v[at..]) {
+                Ok(0) => break,
+                Ok(n) => at += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+        v.truncate(at);
         Ok(Buf::Owned(v))
     };
     // A small file is read: a map costs more than the copy (and a map per file of a tree of
@@ -264,15 +287,89 @@ pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
             Err(_) => read()?,
         }
     };
-    finish(name, buf)
+    let mut file = finish(name, buf)?;
+    file.id = id;
+    Ok(file)
+}
+
+/// Device and inode: what tells whether `--output` names an input file.
+#[cfg(unix)]
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Files at least this large are memory-mapped, smaller ones read.
 const MAP_MIN: u64 = 1 << 20;
 
+/// Appends an Export-Entra object file, `<stem>.json` or else `<stem>.json.gz`, to `text`:
+/// `None` when neither exists (the folder holds something else, e.g. only `members.json`).
+/// A plain UTF-8 file is read straight into `text`; anything else (gzip, a byte order mark,
+/// UTF-16, not a regular file) goes through [`finish`] as a file of its own would.
+fn read_object(
+    object: Object,
+    path: &Path,
+    text: &mut Vec<u8>,
+) -> Result<Option<Segment>, InputError> {
+    let gz = path.with_extension("json.gz");
+    for p in [path, gz.as_path()] {
+        let name = || p.display().to_string();
+        let io_err = |e: std::io::Error| InputError::file(name(), format!("cannot read: {e}"));
+        let f = match open_nonblocking(p) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_err(e)),
+        };
+        let meta = f.metadata().map_err(io_err)?;
+        let start = text.len();
+        let segment = |columns_in_chars, id| Segment {
+            start,
+            columns_in_chars,
+            name: name().into_boxed_str(),
+            object,
+            id,
+        };
+        let len = meta.len() as usize;
+        if meta.is_file() && len > 0 {
+            text.resize(start + len, 0);
+            let mut at = start;
+            while at < text.len() {
+                match (&f).read(&mut text[at..]) {
+                    Ok(0) => break,
+                    Ok(n) => at += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io_err(e)),
+                }
+            }
+            text.truncate(at);
+            let body = &text[start..];
+            let plain = !body.starts_with(&GZIP_MAGIC)
+                && matches!(encoding::detect(body), Ok(Encoding::Utf8 { bom: 0 }));
+            if plain && !body.iter().all(u8::is_ascii_whitespace) {
+                encoding::check_utf8(&name(), body)?;
+                return Ok(Some(segment(false, file_id(&meta))));
+            }
+            let own = text.split_off(start);
+            let file = finish(name(), Buf::Owned(own))?;
+            text.extend_from_slice(file.text().as_bytes());
+            return Ok(Some(segment(file.columns_in_chars, file_id(&meta))));
+        }
+        let file = read_open(name(), f)?;
+        text.extend_from_slice(file.text().as_bytes());
+        return Ok(Some(segment(file.columns_in_chars, file.id)));
+    }
+    Ok(None)
+}
+
 /// Reads one-object files into one buffer, one [`Segment`] each (see
 /// [`Role::Bundle`](super::layout::Role)). Each file is read and checked as on its own (gzip,
 /// byte order marks and UTF-16 included), so messages name it with its own line:column.
+/// `<id>.json` files that do not exist are left out.
 pub(super) fn read_bundle(
     name: String,
     objects: &[(Object, std::path::PathBuf)],
@@ -280,36 +377,36 @@ pub(super) fn read_bundle(
     let mut text = Vec::new();
     let mut segments = Vec::with_capacity(objects.len());
     for (object, path) in objects {
-        let f = read_path(path)?;
-        let start = text.len();
-        text.extend_from_slice(f.text().as_bytes());
-        segments.push(Segment {
-            start,
-            columns_in_chars: f.columns_in_chars,
-            name: f.name.into_boxed_str(),
-            object: *object,
-        });
+        segments.extend(read_object(*object, path, &mut text)?);
     }
+    // The model keeps the buffer: not the slack of its doublings.
+    text.shrink_to_fit();
     Ok(File {
         name,
         buf: Buf::Owned(text),
         start: 0,
         columns_in_chars: false,
         segments,
+        id: None,
     })
 }
 
 /// Opens for reading without blocking on a FIFO that has no writer yet (then it reads as
-/// empty, an error, instead of hanging); reads block as usual afterwards.
+/// empty, an error, instead of hanging); [`blocking`] turns reads back to blocking for
+/// anything but a regular file (where the flag has no effect).
 #[cfg(unix)]
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    use std::os::unix::io::AsRawFd;
-    let f = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    // SAFETY: fcntl on a file descriptor this function owns, with flag arguments only.
+        .open(path)
+}
+
+#[cfg(unix)]
+fn blocking(f: &std::fs::File) {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: fcntl on a file descriptor the caller owns, with flag arguments only.
     unsafe {
         let fd = f.as_raw_fd();
         let flags = libc::fcntl(fd, libc::F_GETFL);
@@ -317,8 +414,10 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
             libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
         }
     }
-    Ok(f)
 }
+
+#[cfg(not(unix))]
+fn blocking(_: &std::fs::File) {}
 
 #[cfg(not(unix))]
 fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
