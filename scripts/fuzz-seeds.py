@@ -100,6 +100,12 @@ def main():
     files = [(str(p.relative_to(directory)), p.read_bytes())
              for p in sorted(directory.rglob("*.json")) if p.is_file()]
     (out / "snapshots_directory").write_bytes(records(files))
+    # Export-Entra trees (names in NAMES of fuzz/src/lib.rs; the loader skips the rest).
+    for style in ("ps5", "ps7"):
+        tree = FIXTURES / "snapshots" / f"entra-exporter-{style}"
+        files = [(str(p.relative_to(tree)), p.read_bytes())
+                 for p in sorted(tree.rglob("*.json")) if p.is_file()]
+        (out / f"entra_exporter_{style}").write_bytes(records(files))
     gz = [(name + ".gz", data) for name, data in files]
     (out / "snapshots_directory_gz").write_bytes(records(gz))
     for p in fixtures:

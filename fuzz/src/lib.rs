@@ -223,7 +223,7 @@ pub fn pool(n: usize) -> &'static rayon::ThreadPool {
 pub const SEP: &[u8] = b"\xff\xff";
 
 /// At most this many records are read (the rest of the input is ignored).
-pub const MAX_FILES: usize = 32;
+pub const MAX_FILES: usize = 48;
 
 /// The file names a directory snapshot may hold, and a few it must ignore or reject.
 pub const NAMES: &[&str] = &[
@@ -259,6 +259,25 @@ pub const NAMES: &[&str] = &[
     "user.json",
     "devices.json",
     "README.md",
+    // Export-Entra trees (fixtures/snapshots/entra-exporter-*): one object per file.
+    "Organization/Organization.json",
+    "Users/6e7b768e-07e2-4810-8459-485f84f8f204/6e7b768e-07e2-4810-8459-485f84f8f204.json",
+    "Users/87d349ed-44d7-43e1-9a83-5f2406dee5bd/87d349ed-44d7-43e1-9a83-5f2406dee5bd.json",
+    "Users/5f2b6c1e-2d3a-4f4e-8a9b-1c2d3e4f5a6b/5f2b6c1e-2d3a-4f4e-8a9b-1c2d3e4f5a6b.json",
+    "Users/0a6f4c6e-3b1d-4c55-9f27-7f0b1d3c9e21/0a6f4c6e-3b1d-4c55-9f27-7f0b1d3c9e21.json",
+    "Users/stray/other.json",
+    "Groups/45b7d2e7-b882-4a80-ba97-10b7a63b8fa4/45b7d2e7-b882-4a80-ba97-10b7a63b8fa4.json",
+    "Groups/45b7d2e7-b882-4a80-ba97-10b7a63b8fa4/Members/6e7b768e-07e2-4810-8459-485f84f8f204/6e7b768e-07e2-4810-8459-485f84f8f204.json",
+    "Groups/45b7d2e7-b882-4a80-ba97-10b7a63b8fa4/Members/d7797254-3084-44d0-99c9-a3b5ab149538/d7797254-3084-44d0-99c9-a3b5ab149538.json",
+    "Groups/d7797254-3084-44d0-99c9-a3b5ab149538/d7797254-3084-44d0-99c9-a3b5ab149538.json",
+    "Groups/d7797254-3084-44d0-99c9-a3b5ab149538/Members/5f2b6c1e-2d3a-4f4e-8a9b-1c2d3e4f5a6b/5f2b6c1e-2d3a-4f4e-8a9b-1c2d3e4f5a6b.json",
+    "Groups/11111111-2222-3333-4444-555555555555/Members/6e7b768e-07e2-4810-8459-485f84f8f204/6e7b768e-07e2-4810-8459-485f84f8f204.json",
+    "Domains/contoso.com/contoso.com.json",
+    "SubscribedSkus/b8f3c0a4-5b6e-4a51-9d3e-0f6f3f0c1a10_c7df2760-2c81-4ef7-b578-5b5392b571df/b8f3c0a4-5b6e-4a51-9d3e-0f6f3f0c1a10_c7df2760-2c81-4ef7-b578-5b5392b571df.json",
+    "DirectoryRoles/9ed3a0c4-53e1-498c-ab4d-2473476fde14/9ed3a0c4-53e1-498c-ab4d-2473476fde14.json",
+    "DirectoryRoles/9ed3a0c4-53e1-498c-ab4d-2473476fde14/Members/87d349ed-44d7-43e1-9a83-5f2406dee5bd/87d349ed-44d7-43e1-9a83-5f2406dee5bd.json",
+    "RoleManagement/Directory/RoleAssignments/lAPpYvVpN0KRkAEhdxReEO1zSdfEQ0Sa42t1RsT63S8-1/lAPpYvVpN0KRkAEhdxReEO1zSdfEQ0Sa42t1RsT63S8-1.json",
+    "Policies/AuthorizationPolicy/authorizationPolicy/authorizationPolicy.json",
 ];
 
 /// FNV-1a 64: a stable hash to map unknown names onto [`NAMES`].
