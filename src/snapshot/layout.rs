@@ -12,6 +12,7 @@ use crate::error::InputError;
 use crate::model::{CollectionKind, Guid};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What a file of a snapshot directory holds.
 #[derive(Clone, Copy, Debug)]
@@ -43,7 +44,26 @@ pub(super) enum MemberOf {
 /// One entry of a directory's plan.
 pub(super) enum Planned {
     File(Role, PathBuf),
-    Object(Object, PathBuf),
+    Object(ObjectFile),
+}
+
+/// A one-object file, `<folder>/<name>/<name>.json`, held compactly: a tree has as many as
+/// the tenant has objects.
+pub(super) struct ObjectFile {
+    pub(super) object: Object,
+    pub(super) folder: Arc<Path>,
+    pub(super) name: Box<str>,
+}
+
+impl ObjectFile {
+    pub(super) fn path(&self) -> PathBuf {
+        let mut p = PathBuf::with_capacity(self.folder.as_os_str().len() + 2 * self.name.len() + 7);
+        p.push(&self.folder);
+        p.push(&*self.name);
+        p.push(&*self.name);
+        p.as_mut_os_string().push(".json");
+        p
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -88,6 +108,24 @@ pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>,
         out.push((e.file_name().to_string_lossy().into_owned(), path, is_dir));
     }
     out.sort();
+    Ok(out)
+}
+
+/// A directory's entries sorted by name: (name, is a directory), as [`sorted_entries`]
+/// without a path for each.
+fn sorted_names(dir: &Path) -> Result<Vec<(String, bool)>, InputError> {
+    let name = dir.display().to_string();
+    let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read directory: {e}"));
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io_err)? {
+        let e = e.map_err(io_err)?;
+        let is_dir = match e.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_dir(),
+            _ => e.path().is_dir(),
+        };
+        out.push((e.file_name().to_string_lossy().into_owned(), is_dir));
+    }
+    out.sort_unstable();
     Ok(out)
 }
 
@@ -166,50 +204,66 @@ fn plan_collection(
     dir: &Path,
     plan: &mut Vec<Planned>,
 ) -> Result<(), InputError> {
-    let entries = sorted_entries(dir)?;
-    let member_of = match kind {
-        CollectionKind::Groups => Some(MemberOf::Group),
-        CollectionKind::DirectoryRoles => Some(MemberOf::Role),
-        _ => None,
+    let entries = sorted_names(dir)?;
+    let folder: Arc<Path> = Arc::from(dir);
+    // Object files are not looked up here: the reader skips a folder without its `<id>.json`.
+    let entry = |name: String, is_dir: bool| {
+        if is_dir {
+            Some(Planned::Object(ObjectFile {
+                object: Object::Element(kind),
+                folder: folder.clone(),
+                name: name.into_boxed_str(),
+            }))
+        } else {
+            json_stem(&name)
+                .is_some()
+                .then(|| Planned::File(Role::Collection(kind), dir.join(&name)))
+        }
     };
-    // In parallel: a large tenant has hundreds of thousands of object folders (groups' are
-    // looked into for members).
-    let per_entry: Vec<Vec<Planned>> = entries
+    let of = match kind {
+        CollectionKind::Groups => MemberOf::Group,
+        CollectionKind::DirectoryRoles => MemberOf::Role,
+        _ => {
+            // One entry each, in parallel: a large tenant has hundreds of thousands.
+            let planned: Vec<Planned> = entries
+                .into_par_iter()
+                .filter_map(|(name, is_dir)| entry(name, is_dir))
+                .collect();
+            plan.extend(planned);
+            return Ok(());
+        }
+    };
+    // Groups and roles: each folder is also looked into for members.
+    let per_entry: Vec<Result<Vec<Planned>, InputError>> = entries
         .into_par_iter()
-        .map(|(name, path, is_dir)| -> Result<Vec<Planned>, InputError> {
-            let mut out = Vec::new();
-            if !is_dir {
-                if json_stem(&name).is_some() {
-                    out.push(Planned::File(Role::Collection(kind), path));
-                }
-                return Ok(out);
-            }
-            // Not looked up here: the reader skips a folder without its `<id>.json`.
-            let object = path.join(format!("{name}.json"));
-            out.push(Planned::Object(Object::Element(kind), object));
-            let Some(of) = member_of else { return Ok(out) };
-            let Some(id) = Guid::parse(&name) else {
-                return Ok(out);
-            };
+        .map(|(name, is_dir)| {
+            let id = is_dir.then(|| Guid::parse(&name)).flatten();
+            let path = dir.join(&name);
+            let mut out: Vec<Planned> = entry(name, is_dir).into_iter().collect();
+            let Some(id) = id else { return Ok(out) };
             if of == MemberOf::Group
                 && let Some(p) = object_file(&path, "members")
             {
                 out.push(Planned::File(Role::Members(id), p));
             }
             if let Some(members) = sub_dir(&path, "members") {
-                for (m, m_path, m_is_dir) in sorted_entries(&members)? {
+                let folder: Arc<Path> = Arc::from(members.as_path());
+                for (m, m_is_dir) in sorted_names(&members)? {
                     if m_is_dir {
-                        let object = m_path.join(format!("{m}.json"));
-                        out.push(Planned::Object(Object::Member(of, id), object));
+                        out.push(Planned::Object(ObjectFile {
+                            object: Object::Member(of, id),
+                            folder: folder.clone(),
+                            name: m.into_boxed_str(),
+                        }));
                     }
                 }
             }
             Ok(out)
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    plan.extend(per_entry.into_iter().flatten());
+        .collect();
+    for r in per_entry {
+        plan.extend(r?);
+    }
     Ok(())
 }
 

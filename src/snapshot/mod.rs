@@ -22,7 +22,7 @@ pub use position::{line_col, path_at};
 use crate::error::InputError;
 use crate::model::*;
 use coll::{Colls, Ctx};
-use layout::{Object, Planned, Role, plan_dir};
+use layout::{ObjectFile, Planned, Role, plan_dir};
 use rayon::prelude::*;
 use read::{File, read_path, read_stdin};
 use std::path::Path;
@@ -119,7 +119,7 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
 fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Role>), InputError> {
     enum Unit {
         File(Role, std::path::PathBuf),
-        Bundle(Vec<(Object, std::path::PathBuf)>),
+        Bundle(Vec<ObjectFile>),
     }
     let plan = plan_dir(dir, ignored)?;
     let objects = plan
@@ -131,14 +131,14 @@ fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Rol
     for p in plan {
         match p {
             Planned::File(role, path) => units.push(Unit::File(role, path)),
-            Planned::Object(o, path) => match units.last_mut() {
-                Some(Unit::Bundle(b)) if b.len() < size => b.push((o, path)),
-                _ => units.push(Unit::Bundle(vec![(o, path)])),
+            Planned::Object(o) => match units.last_mut() {
+                Some(Unit::Bundle(b)) if b.len() < size => b.push(o),
+                _ => units.push(Unit::Bundle(vec![o])),
             },
         }
     }
-    let name = |b: &[(Object, std::path::PathBuf)]| {
-        let first = b.first().map(|(_, p)| p.display().to_string());
+    let name = |b: &[ObjectFile]| {
+        let first = b.first().map(|o| o.path().display().to_string());
         format!(
             "{} (and {} more files)",
             first.unwrap_or_default(),

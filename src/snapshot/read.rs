@@ -3,7 +3,7 @@
 use super::Located;
 use super::encoding::{self, Encoding};
 use super::keys;
-use super::layout::Object;
+use super::layout::{Object, ObjectFile};
 use super::position::{self, line_col, line_col_chars, path_at};
 use super::scan::ScanError;
 use crate::error::InputError;
@@ -370,14 +370,11 @@ fn read_object(
 /// [`Role::Bundle`](super::layout::Role)). Each file is read and checked as on its own (gzip,
 /// byte order marks and UTF-16 included), so messages name it with its own line:column.
 /// `<id>.json` files that do not exist are left out.
-pub(super) fn read_bundle(
-    name: String,
-    objects: &[(Object, std::path::PathBuf)],
-) -> Result<File, InputError> {
+pub(super) fn read_bundle(name: String, objects: &[ObjectFile]) -> Result<File, InputError> {
     let mut text = Vec::new();
     let mut segments = Vec::with_capacity(objects.len());
-    for (object, path) in objects {
-        segments.extend(read_object(*object, path, &mut text)?);
+    for o in objects {
+        segments.extend(read_object(o.object, &o.path(), &mut text)?);
     }
     // The model keeps the buffer: not the slack of its doublings.
     text.shrink_to_fit();
