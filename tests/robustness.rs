@@ -420,3 +420,17 @@ fn graph_quirks_load_as_what_they_mean() {
     let r = run_rules(&t, tenantlint::rules::registry(), &Default::default());
     assert!(!r.findings.iter().any(|f| f.rule.code == "LIC004"));
 }
+
+#[test]
+fn a_duplicate_key_in_graph_json_is_an_error_with_its_path() {
+    let d = tmp();
+    let p = put(
+        d.path(),
+        "dup.json",
+        "{\"users\": [\n  {\"id\": \"6e7b768e-07e2-4810-8459-485f84f8f204\", \"userPrincipalName\": \"a@b.com\", \"userPrincipalName\": \"c@d.com\"}\n]}",
+    );
+    assert_eq!(
+        message(&p),
+        format!("{p}:2:100: at users[0].userPrincipalName: duplicate field `userPrincipalName`")
+    );
+}
