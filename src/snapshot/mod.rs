@@ -159,15 +159,7 @@ fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Rol
     // Reads of many small files mostly wait for the disk: a tree is read with
     // [`IO_THREADS`] reads in flight (a third of the time of two on a cold cache), whatever
     // the thread count that parses and checks.
-    let pool = (objects > 0)
-        .then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(IO_THREADS)
-                .build()
-                .ok()
-        })
-        .flatten();
-    let read = match pool {
+    let read = match (objects > 0).then(io_pool).flatten() {
         Some(pool) => pool.install(read_all),
         None => read_all(),
     };
@@ -181,6 +173,20 @@ fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Rol
 
 /// Threads that read the files of an Export-Entra tree.
 const IO_THREADS: usize = 16;
+
+/// The pool of [`IO_THREADS`], made once per process (`None` if threads cannot be made: then
+/// the current pool reads).
+fn io_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(IO_THREADS)
+            .thread_name(|i| format!("tenantlint-io-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
 
 /// Files per bundle: at least 1024, and no more than about 1024 bundles (a file index in
 /// the model's string spans has 11 bits).
