@@ -169,6 +169,10 @@ struct Bar(indicatif::ProgressBar);
 impl Bar {
     fn new(spec: &str) -> Bar {
         let bar = indicatif::ProgressBar::hidden();
+        #[allow(
+            clippy::expect_used,
+            reason = "a constant template that indicatif accepts (every bar is built from it)"
+        )]
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec})",

@@ -16,6 +16,12 @@
 //! assert!(result.findings.iter().any(|f| f.rule.code == "LIC001"));
 //! ```
 
+// No unwrap/expect/unchecked indexing on input outside tests; each #[allow] states the invariant.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod cli;
 pub mod commands;
 pub mod engine;

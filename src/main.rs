@@ -1,3 +1,9 @@
+// No unwrap/expect/unchecked indexing on input outside tests; each #[allow] states the invariant.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -76,6 +76,17 @@ impl<T> Items<T> {
         self.chunks.get(i >> CHUNK_BITS)?.get(i & (CHUNK - 1))
     }
 
+    /// Object `i` of the model's own numbering: an index the model built into this collection
+    /// (a [`Member`](super::Member), an owner, an entry of one of the tenant's indexes).
+    #[inline]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "model-built u32 indices into this same collection (resolved by Tenant::build), never from input"
+    )]
+    pub(crate) fn at(&self, i: u32) -> &T {
+        &self[i as usize]
+    }
+
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
         self.chunks.iter().flatten()
     }

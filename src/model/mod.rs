@@ -619,7 +619,7 @@ fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
     let mut dir = Vec::with_capacity(slots + 1);
     let mut pos = 0usize;
     for h in 0..slots {
-        while pos < index.len() && top_bits(index[pos].0, bits) < h {
+        while index.get(pos).is_some_and(|e| top_bits(e.0, bits) < h) {
             pos += 1;
         }
         dir.push(pos as u32);
@@ -750,14 +750,36 @@ impl Tenant {
         }
     }
 
+    /// The bounds in `upn_index` of the directory slot of hash `key`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "h < 2^upn_bits and upn_dir has 2^upn_bits + 1 entries (upn_directory)"
+    )]
+    fn upn_bounds(&self, key: u64) -> (u32, u32) {
+        let h = top_bits(key, self.upn_bits);
+        (self.upn_dir[h], self.upn_dir[h + 1])
+    }
+
+    /// The entries of `upn_index` between bounds from [`Tenant::upn_bounds`].
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "upn_dir entries are nondecreasing and at most upn_index.len() (upn_directory)"
+    )]
+    fn upn_slot(&self, (lo, hi): (u32, u32)) -> &[(u64, u32)] {
+        &self.upn_index[lo as usize..hi as usize]
+    }
+
     /// The run of `upn_index` with hash `key`.
     fn upn_run(&self, key: u64) -> &[(u64, u32)] {
-        let h = top_bits(key, self.upn_bits);
-        let (lo, hi) = (self.upn_dir[h] as usize, self.upn_dir[h + 1] as usize);
-        let slot = &self.upn_index[lo..hi];
+        let slot = self.upn_slot(self.upn_bounds(key));
         let start = slot.partition_point(|&(k, _)| k < key);
-        let len = slot[start..].iter().take_while(|&&(k, _)| k == key).count();
-        &slot[start..start + len]
+        let len = slot
+            .iter()
+            .skip(start)
+            .take_while(|&&(k, _)| k == key)
+            .count();
+        // Always in bounds: partition_point and the count stay within the slot.
+        slot.get(start..start + len).unwrap_or_default()
     }
 
     /// The text of a model string.
@@ -793,7 +815,7 @@ impl Tenant {
     pub fn domain(&self, name_lower: &str) -> Option<&Domain> {
         self.domain_by_name
             .get(name_lower)
-            .map(|&i| &self.domains.items[i as usize])
+            .map(|&i| self.domains.items.at(i))
     }
 
     pub fn registration(&self, user: Guid) -> Option<&Registration> {
@@ -819,7 +841,7 @@ impl Tenant {
         self.upn_run(key)
             .iter()
             .map(|&(_, i)| i)
-            .filter(move |&i| normalize_address(self.s(self.users.items[i as usize].upn)) == norm)
+            .filter(move |&i| normalize_address(self.s(self.users.items.at(i).upn)) == norm)
     }
 
     /// Users whose UPN has the [`address_key`] `key`, without allocating. These are
@@ -839,23 +861,24 @@ impl Tenant {
         mut f: impl FnMut(usize, u32) -> std::ops::ControlFlow<()>,
     ) {
         for &k in keys {
-            prefetch(&self.upn_dir[top_bits(k, self.upn_bits)]);
+            if let Some(d) = self.upn_dir.get(top_bits(k, self.upn_bits)) {
+                prefetch(d);
+            }
         }
         let slots: Vec<(u32, u32)> = keys
             .iter()
             .map(|&k| {
-                let h = top_bits(k, self.upn_bits);
-                let (lo, hi) = (self.upn_dir[h], self.upn_dir[h + 1]);
-                if lo < hi {
-                    prefetch(&self.upn_index[lo as usize]);
+                let bounds = self.upn_bounds(k);
+                if let Some(first) = self.upn_slot(bounds).first() {
+                    prefetch(first);
                 }
-                (lo, hi)
+                bounds
             })
             .collect();
-        for (j, (&k, &(lo, hi))) in keys.iter().zip(&slots).enumerate() {
-            let slot = &self.upn_index[lo as usize..hi as usize];
+        for (j, (&k, &bounds)) in keys.iter().zip(&slots).enumerate() {
+            let slot = self.upn_slot(bounds);
             let start = slot.partition_point(|&(key, _)| key < k);
-            for &(key, i) in &slot[start..] {
+            for &(key, i) in slot.iter().skip(start) {
                 if key != k || f(j, i).is_break() {
                     break;
                 }
@@ -873,12 +896,7 @@ impl Tenant {
             // Same hash: group by the normalised text to rule out collisions.
             let mut by_text: Vec<(std::borrow::Cow<'_, str>, u32)> = run
                 .iter()
-                .map(|&(_, i)| {
-                    (
-                        normalize_address(self.s(self.users.items[i as usize].upn)),
-                        i,
-                    )
-                })
+                .map(|&(_, i)| (normalize_address(self.s(self.users.items.at(i).upn)), i))
                 .collect();
             by_text.sort();
             for same in by_text.chunk_by(|a, b| a.0 == b.0) {

@@ -119,7 +119,10 @@ fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"[\n    ")?;
     let mut first = true;
     for window in findings.chunks(WINDOW) {
-        let chunks: Vec<Vec<u8>> = window.par_chunks(1024).map(render_chunk).collect();
+        let chunks: Vec<Vec<u8>> = window
+            .par_chunks(1024)
+            .map(render_chunk)
+            .collect::<serde_json::Result<_>>()?;
         for c in &chunks {
             // Every chunk starts with ",\n    "; the very first separator is the opening's.
             w.write_all(c.get(if first { 6 } else { 0 }..).unwrap_or_default())?;
@@ -133,7 +136,7 @@ fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
 const WINDOW: usize = 32 * 1024;
 
 /// The findings of `chunk`, each preceded by ",\n    ".
-fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
+fn render_chunk(chunk: &[Finding]) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(chunk.len() * 800);
     // Findings come sorted by rule: look each rule's help up once per chunk.
     let mut help: Option<(&str, &'static str)> = None;
@@ -146,7 +149,7 @@ fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
                 h
             }
         };
-        let text = serde_json::to_vec_pretty(&finding_out(f, h)).expect("findings serialize");
+        let text = serde_json::to_vec_pretty(&finding_out(f, h))?;
         out.extend_from_slice(b",\n    ");
         for &b in &text {
             out.push(b);
@@ -155,7 +158,7 @@ fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[derive(Serialize)]

@@ -81,15 +81,20 @@ pub fn closest(query: &str) -> Option<&'static str> {
 
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
+    // One row of the table at a time: `prev` is the row above, `cur` the row being filled.
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = Vec::with_capacity(b.len() + 1);
+    let mut dist = b.len();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+        cur.clear();
+        let mut left = i + 1;
+        cur.push(left);
+        for (cb, (&diag, &up)) in b.iter().zip(prev.iter().zip(prev.iter().skip(1))) {
+            left = (diag + usize::from(ca != *cb)).min(up + 1).min(left + 1);
+            cur.push(left);
         }
-        prev = cur;
+        dist = left;
+        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    dist
 }

@@ -29,15 +29,19 @@ pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
         let same = |&j: &u32| key(&items[j as usize]).as_ref() == Some(&k);
         if let Some(&first) = seen.find(h, same) {
             let ((fa, oa), (fb, ob)) = (at[first as usize], at[i]);
-            let (fa, fb) = (fa as usize, fb as usize);
-            let (first_at, first_in) = (files[fa].path_at(oa), files[fa].name_at(oa));
+            #[allow(
+                clippy::indexing_slicing,
+                reason = "`at` holds the index of the file each element was read from"
+            )]
+            let (fa, fb) = (&files[fa as usize], &files[fb as usize]);
+            let (first_at, first_in) = (fa.path_at(oa), fa.name_at(oa));
             // An object that is a whole file (an Export-Entra tree) is named by its file alone.
             let first = if first_at.is_empty() {
                 first_in.to_owned()
             } else {
                 format!("{first_at} in {first_in}")
             };
-            return Err(files[fb].err_at(
+            return Err(fb.err_at(
                 ob,
                 format!("duplicate id {k} in {name}: already used by {first}"),
             ));

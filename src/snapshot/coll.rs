@@ -143,6 +143,10 @@ where
             let mut props = 0;
             for (file, text) in elems {
                 let fi = file as usize;
+                #[allow(
+                    clippy::indexing_slicing,
+                    reason = "elements carry the index of the file the splitter read them from; one sink per file"
+                )]
                 let (f, sink) = (&ctx.files[fi], &ctx.sinks[fi]);
                 let offset = f.offset_of(text);
                 if !text.starts_with('{') {

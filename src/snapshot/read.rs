@@ -39,8 +39,13 @@ pub(super) struct Segment {
 
 impl File {
     pub(super) fn text(&self) -> &str {
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "start is 0 or the length of a byte order mark the buffer starts with (finish)"
+        )]
+        let body = &self.buf[self.start..];
         // SAFETY: `finish` checked `buf[start..]` to be UTF-8 (a bundle is UTF-8 files joined).
-        unsafe { std::str::from_utf8_unchecked(&self.buf[self.start..]) }
+        unsafe { std::str::from_utf8_unchecked(body) }
     }
 
     /// Segment `i`'s byte range in [`File::text`].
@@ -217,10 +222,19 @@ pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
         match encoding::detect(&buf).map_err(|m| InputError::file(&name, m))? {
             Encoding::Utf8 { bom } => (buf, bom, false),
             Encoding::Utf16 { little_endian, bom } => {
-                let text = encoding::utf16_to_utf8(&name, &buf[bom..], little_endian)?;
+                #[allow(
+                    clippy::indexing_slicing,
+                    reason = "detect returns the length of a byte order mark `buf` starts with"
+                )]
+                let body = &buf[bom..];
+                let text = encoding::utf16_to_utf8(&name, body, little_endian)?;
                 (Buf::Owned(text), 0, true)
             }
         };
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "start is 0 or the length of a byte order mark `buf` starts with (detect)"
+    )]
     let body = &buf[start..];
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::file(name, "the file is empty: expected JSON"));
@@ -264,8 +278,8 @@ fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
         // was when it was opened), without read_to_end's probing.
         let mut v = vec![0; len as usize];
         let mut at = 0;
-        while at < v.len() {
-            match (&f).read(&mut v[at..]) {
+        while let Some(rest) = v.get_mut(at..).filter(|r| !r.is_empty()) {
+            match (&f).read(rest) {
                 Ok(0) => break,
                 Ok(n) => at += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -338,8 +352,8 @@ fn read_object(
         if meta.is_file() && len > 0 {
             text.resize(start + len, 0);
             let mut at = start;
-            while at < text.len() {
-                match (&f).read(&mut text[at..]) {
+            while let Some(rest) = text.get_mut(at..).filter(|r| !r.is_empty()) {
+                match (&f).read(rest) {
                     Ok(0) => break,
                     Ok(n) => at += n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -347,6 +361,10 @@ fn read_object(
                 }
             }
             text.truncate(at);
+            #[allow(
+                clippy::indexing_slicing,
+                reason = "at >= start: truncate(at) keeps the start bytes the text had"
+            )]
             let body = &text[start..];
             let plain = !body.starts_with(&GZIP_MAGIC)
                 && matches!(encoding::detect(body), Ok(Encoding::Utf8 { bom: 0 }));
@@ -461,14 +479,22 @@ pub(super) fn read_stream(name: String, mut r: impl Read) -> Result<File, InputE
 /// read, or a first character other than whitespace, `{` or `[`.
 fn sniff(name: &str, head: &[u8]) -> Result<(), InputError> {
     let enc = encoding::detect(head).map_err(|m| InputError::file(name, m))?;
-    let first = match enc {
-        Encoding::Utf8 { bom } => head[bom..]
+    let (bom, little_endian) = match enc {
+        Encoding::Utf8 { bom } => (bom, None),
+        Encoding::Utf16 { little_endian, bom } => (bom, Some(little_endian)),
+    };
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "detect returns the length of a byte order mark `head` starts with"
+    )]
+    let body = &head[bom..];
+    let first = match little_endian {
+        None => body.iter().copied().find(|b| !b.is_ascii_whitespace()),
+        Some(little_endian) => body
+            .as_chunks::<2>()
+            .0
             .iter()
-            .copied()
-            .find(|b| !b.is_ascii_whitespace()),
-        Encoding::Utf16 { little_endian, bom } => head[bom..]
-            .chunks_exact(2)
-            .map(|p| if little_endian { p[0] } else { p[1] })
+            .map(|&[a, b]| if little_endian { a } else { b })
             .find(|b| !b.is_ascii_whitespace()),
     };
     match first {

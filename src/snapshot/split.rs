@@ -5,6 +5,7 @@ use super::Located;
 use super::coll::{Colls, Ctx, Elem, Submit, found};
 use super::keys;
 use super::layout::{MemberOf, Object, PolicyKey, Role};
+use super::read::File;
 use super::scan::{ScanError, Scanner};
 use super::wire::*;
 use crate::model::*;
@@ -108,13 +109,32 @@ pub(super) struct Splitter<'r, 's, 'a> {
     /// Bytes of the current file already reported to the progress bar.
     reported: usize,
     /// Per collection: elements waiting for a full batch, and the number of batches sent.
-    pending: [Vec<Elem<'a>>; 10],
-    sent: [usize; 10],
+    pending: [Vec<Elem<'a>>; CollectionKind::ALL.len()],
+    sent: [usize; CollectionKind::ALL.len()],
 }
 
 impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
+    /// The file being split.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`file` is set only by split_all, from its enumerate() of ctx.files"
+    )]
+    fn cur_file(&self) -> &'a File {
+        &self.ctx.files[self.file]
+    }
+
+    /// The batch waiting for `coll`'s collection, and the number of its batches sent.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "CollectionKind's discriminants are 0..ALL.len(), the arrays' length"
+    )]
+    fn queue(&mut self, coll: &dyn Submit<'a>) -> (&mut Vec<Elem<'a>>, &mut usize) {
+        let k = coll.kind() as usize;
+        (&mut self.pending[k], &mut self.sent[k])
+    }
+
     fn err(&self, e: ScanError) -> Located {
-        self.ctx.files[self.file].scan_err(self.file, e)
+        self.cur_file().scan_err(self.file, e)
     }
 
     /// The next value's text. When the scanner fails inside it (say, a stray quote made it
@@ -124,7 +144,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
         s.peek();
         let start = s.pos;
         s.value().map_err(|e| {
-            let f = &self.ctx.files[self.file];
+            let f = self.cur_file();
             let rest = &s.text[start..];
             let mut de =
                 serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
@@ -140,16 +160,17 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
 
     /// Checks an ignored value with serde (it is small: an `@odata` link or an unknown key).
     fn ignored(&self, v: &'a str) -> Result<(), Located> {
-        self.ctx.files[self.file]
+        self.cur_file()
             .parse_slice::<serde::de::IgnoredAny>(self.file, v)
             .map(|_| ())
     }
 
     /// Queues an element; a full batch goes to the pool.
     fn push(&mut self, coll: &'s dyn Submit<'a>, text: &'a str, pos: usize) {
-        let k = coll.kind() as usize;
-        self.pending[k].push((self.file as u32, text));
-        if self.pending[k].len() == CHUNK {
+        let file = self.file as u32;
+        let (pending, _) = self.queue(coll);
+        pending.push((file, text));
+        if pending.len() == CHUNK {
             self.send(coll);
             self.ctx.progress.advance((pos - self.reported) as u64);
             self.reported = pos;
@@ -157,13 +178,14 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
     }
 
     fn send(&mut self, coll: &'s dyn Submit<'a>) {
-        let k = coll.kind() as usize;
-        if self.pending[k].is_empty() {
+        let (pending, sent) = self.queue(coll);
+        if pending.is_empty() {
             return;
         }
-        let elems = std::mem::replace(&mut self.pending[k], Vec::with_capacity(CHUNK));
-        coll.submit(self.scope, self.ctx, self.sent[k], elems);
-        self.sent[k] += 1;
+        let elems = std::mem::replace(pending, Vec::with_capacity(CHUNK));
+        let seq = *sent;
+        *sent += 1;
+        coll.submit(self.scope, self.ctx, seq, elems);
     }
 
     /// Sends every partial batch: after the last file.
@@ -233,7 +255,7 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
             }
         }
         if !found {
-            let f = &self.ctx.files[self.file];
+            let f = self.cur_file();
             let msg = format!(
                 "a Graph page for {} without a \"value\" array",
                 coll.kind().key()
@@ -317,7 +339,7 @@ pub(super) fn split_document<'s, 'a: 's>(
     sp: &mut Splitter<'_, 's, 'a>,
     colls: &'s Colls<'a>,
 ) -> Result<Head, Located> {
-    let f = &sp.ctx.files[sp.file];
+    let f = sp.cur_file();
     let text = f.text();
     let mut s = Scanner::new(text);
     let mut head = Head::default();
@@ -396,7 +418,7 @@ pub(super) fn split_file<'s, 'a: 's>(
     role: Role,
 ) -> Result<Head, Located> {
     let fi = sp.file;
-    let f = &sp.ctx.files[fi];
+    let f = sp.cur_file();
     let mut head = Head::default();
     match role {
         Role::Collection(kind) => {
@@ -473,7 +495,7 @@ fn split_bundle<'s, 'a: 's>(
     head: &mut Head,
 ) -> Result<(), Located> {
     let fi = sp.file;
-    let f = &sp.ctx.files[fi];
+    let f = sp.cur_file();
     for (i, seg) in f.segments.iter().enumerate() {
         let r = f.segment_range(i);
         let text = f.text().get(..r.end).unwrap_or_default();
@@ -530,15 +552,16 @@ pub(super) fn split_all<'s, 'a: 's>(
         file: 0,
         reported: 0,
         pending: Default::default(),
-        sent: [0; 10],
+        sent: [0; CollectionKind::ALL.len()],
     };
     let mut heads = Vec::new();
     let n = roles.map_or(1, <[Role]>::len);
-    for file in 0..n {
+    for (file, f) in ctx.files.iter().enumerate().take(n) {
         sp.file = file;
         sp.reported = 0;
         let r = match roles {
             None => split_document(&mut sp, colls),
+            #[allow(clippy::indexing_slicing, reason = "file < n = roles.len()")]
             Some(roles) => split_file(&mut sp, colls, roles[file]),
         };
         match r {
@@ -548,8 +571,7 @@ pub(super) fn split_all<'s, 'a: 's>(
                 return heads;
             }
         }
-        ctx.progress
-            .advance((ctx.files[file].text().len() - sp.reported) as u64);
+        ctx.progress.advance((f.text().len() - sp.reported) as u64);
     }
     sp.flush(colls);
     heads

@@ -46,14 +46,14 @@ impl Rule for GuestInSyncedGroup {
                         .members
                         .iter()
                         .filter_map(|m| match *m {
-                            Member::User(u) if t.users.items[u as usize].is_guest() => Some(u),
+                            Member::User(u) if t.users.items.at(u).is_guest() => Some(u),
                             _ => None,
                         })
                         .collect();
                     guests.sort_unstable();
                     guests.dedup();
                     guests.into_iter().map(move |u| {
-                        let u = &t.users.items[u as usize];
+                        let u = t.users.items.at(u);
                         cx.finding(
                             &META,
                             cx.user_obj(u),

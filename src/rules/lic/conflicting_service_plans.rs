@@ -165,21 +165,20 @@ impl Rule for ConflictingServicePlans {
             if mask.count_ones() < 2 {
                 return None;
             }
-            let mut hits: Vec<usize> = (0..table.rows.len())
-                .filter(|&i| {
-                    let (a, b) = table.bits[i];
-                    mask & a != 0 && mask & b != 0
-                })
+            let mut hits: Vec<(usize, &Row)> = table
+                .rows
+                .iter()
+                .zip(&table.bits)
+                .enumerate()
+                .filter(|&(_, (_, &(a, b)))| mask & a != 0 && mask & b != 0)
+                .map(|(i, (row, _))| (i, row))
                 .collect();
-            if hits.is_empty() {
-                return None;
-            }
             // Most severe pairs first, then table order.
-            hits.sort_by_key(|&i| (std::cmp::Reverse(table.rows[i].severity), i));
+            hits.sort_by_key(|&(i, row)| (std::cmp::Reverse(row.severity), i));
+            let severity = hits.first()?.1.severity;
             let mut related = Vec::new();
             let mut parts = Vec::new();
-            for &i in &hits {
-                let row = &table.rows[i];
+            for &(_, row) in &hits {
                 let mut side = |p: &Plan| {
                     let skus = skus_with(t, u, p.id);
                     related.extend(skus.iter().map(|s| cx.sku_obj(s)));
@@ -195,7 +194,6 @@ impl Rule for ConflictingServicePlans {
                 };
                 parts.push(format!("{a} with {b}{note}"));
             }
-            let severity = table.rows[hits[0]].severity;
             let n = hits.len();
             let msg = format!(
                 "{} conflicting service plan pair{} enabled: {}",

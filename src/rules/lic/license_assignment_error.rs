@@ -103,7 +103,7 @@ fn finding(cx: &Context, u: &crate::model::User, e: &LicenseError) -> Finding {
         None => "assigned directly".to_owned(),
         Some(g) => match t.group_index(g) {
             Some(i) => {
-                let grp = &t.groups.items[i as usize];
+                let grp = t.groups.items.at(i);
                 related.push(cx.group_obj(grp));
                 let name = t.s(grp.display_name).trim();
                 if name.is_empty() {

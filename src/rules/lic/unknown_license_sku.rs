@@ -38,11 +38,8 @@ impl Rule for UnknownLicenseSku {
             unknown.sort_unstable();
             unknown.dedup();
             let ids: Vec<String> = unknown.iter().map(Guid::to_string).collect();
-            let msg = if ids.len() == 1 {
-                format!(
-                    "assigned license sku {} is not in the tenant's subscribedSkus",
-                    ids[0]
-                )
+            let msg = if let [id] = ids.as_slice() {
+                format!("assigned license sku {id} is not in the tenant's subscribedSkus")
             } else {
                 format!(
                     "{} assigned license skus are not in the tenant's subscribedSkus: {}",

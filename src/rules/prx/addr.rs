@@ -41,9 +41,9 @@ impl Owner {
     /// The owner's proxy addresses.
     pub fn proxies(self, t: &Tenant) -> &[Proxy] {
         match self {
-            Owner::User(i) => &t.users.items[i as usize].proxies,
-            Owner::Group(i) => &t.groups.items[i as usize].proxies,
-            Owner::Contact(i) => &t.contacts.items[i as usize].proxies,
+            Owner::User(i) => &t.users.items.at(i).proxies,
+            Owner::Group(i) => &t.groups.items.at(i).proxies,
+            Owner::Contact(i) => &t.contacts.items.at(i).proxies,
         }
     }
 
@@ -51,9 +51,9 @@ impl Owner {
     pub fn obj(self, cx: &Context) -> Object {
         let t = cx.tenant;
         match self {
-            Owner::User(i) => cx.user_obj(&t.users.items[i as usize]),
-            Owner::Group(i) => cx.group_obj(&t.groups.items[i as usize]),
-            Owner::Contact(i) => cx.contact_obj(&t.contacts.items[i as usize]),
+            Owner::User(i) => cx.user_obj(t.users.items.at(i)),
+            Owner::Group(i) => cx.group_obj(t.groups.items.at(i)),
+            Owner::Contact(i) => cx.contact_obj(t.contacts.items.at(i)),
         }
     }
 }

@@ -114,8 +114,10 @@ impl Rule for DuplicateProxyAddress {
         keys.par_sort_unstable();
         let repeated: FxHashSet<u32> = keys
             .par_chunk_by(|a, b| a == b)
-            .filter(|run| run.len() > 1)
-            .map(|run| run[0])
+            .filter_map(|run| match run {
+                [first, _, ..] => Some(*first),
+                _ => None,
+            })
             .collect();
         drop(keys);
         if repeated.is_empty() {
@@ -137,7 +139,7 @@ impl Rule for DuplicateProxyAddress {
         out.par_extend(
             entries
                 .par_chunk_by(|a, b| a.0 == b.0)
-                .filter(|run| run.len() > 1 && run[0].1 != run[run.len() - 1].1)
+                .filter(|run| matches!(run, [first, .., last] if first.1 != last.1))
                 .flat_map_iter(|run| run_findings(cx, &num, run)),
         );
         Ok(())

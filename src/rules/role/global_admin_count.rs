@@ -38,7 +38,7 @@ impl Holders {
     fn add_member(&mut self, t: &Tenant, m: Member) {
         match m {
             Member::User(u) => {
-                self.users.insert(t.users.items[u as usize].id);
+                self.users.insert(t.users.items.at(u).id);
             }
             Member::Group(g) => {
                 self.groups.insert(g);
@@ -123,7 +123,7 @@ impl Rule for GlobalAdminCount {
             let mut names: Vec<String> = h
                 .groups
                 .iter()
-                .map(|&g| t.s(t.groups.items[g as usize].display_name).to_owned())
+                .map(|&g| t.s(t.groups.items.at(g).display_name).to_owned())
                 .collect();
             names.sort();
             let names: Vec<String> = names.iter().map(|n| crate::ident::name(n)).collect();
@@ -133,7 +133,7 @@ impl Rule for GlobalAdminCount {
             )));
         }
         for u in t.transitive_user_members(h.groups.iter().copied()) {
-            h.users.insert(t.users.items[u as usize].id);
+            h.users.insert(t.users.items.at(u).id);
         }
 
         let (admins, disabled): (Vec<&User>, Vec<&User>) = h
@@ -184,7 +184,7 @@ impl Rule for GlobalAdminCount {
         let mut msg = head;
         if !names.is_empty() {
             msg.push_str(": ");
-            msg.push_str(&names[..names.len().min(NAMED)].join(", "));
+            msg.push_str(&names.get(..NAMED).unwrap_or(&names).join(", "));
             if names.len() > NAMED {
                 msg.push_str(&format!(" and {} more", names.len() - NAMED));
             }

@@ -80,11 +80,9 @@ impl Scope {
     ) -> impl ParallelIterator<Item = &'a User> + 'a {
         let all = match self.enablement {
             Enablement::All => Either::Left(t.users.items.par_iter()),
-            Enablement::Selected | Enablement::None => Either::Right(
-                self.members
-                    .par_iter()
-                    .map(move |&i| &t.users.items[i as usize]),
-            ),
+            Enablement::Selected | Enablement::None => {
+                Either::Right(self.members.par_iter().map(move |&i| t.users.items.at(i)))
+            }
         };
         all.filter(|u| counts(u))
     }
@@ -99,7 +97,7 @@ impl Scope {
             Enablement::Selected | Enablement::None => Either::Right(
                 self.members
                     .par_iter()
-                    .map(move |&i| (i as usize, &t.users.items[i as usize])),
+                    .map(move |&i| (i as usize, t.users.items.at(i))),
             ),
         };
         all.filter(|(_, u)| counts(u))
@@ -133,11 +131,9 @@ impl Scope {
                 )
                 .map(|(_, u)| u),
             ),
-            Enablement::Selected | Enablement::None => Either::Right(
-                self.members
-                    .par_iter()
-                    .map(move |&i| &t.users.items[i as usize]),
-            ),
+            Enablement::Selected | Enablement::None => {
+                Either::Right(self.members.par_iter().map(move |&i| t.users.items.at(i)))
+            }
         };
         all.filter(|u| counts(u))
     }

@@ -44,7 +44,7 @@ impl Rule for ScopeGroupInvalid {
         let label = |id| match t.group_index(id) {
             Some(g) => format!(
                 "\"{}\" ({id})",
-                crate::ident::name(t.s(t.groups.items[g as usize].display_name))
+                crate::ident::name(t.s(t.groups.items.at(g).display_name))
             ),
             None => id.to_string(),
         };
@@ -54,7 +54,7 @@ impl Rule for ScopeGroupInvalid {
                 .iter()
                 .filter_map(|&id| t.group_index(id))
                 .take(MAX_RELATED)
-                .map(|g| cx.group_obj(&t.groups.items[g as usize]))
+                .map(|g| cx.group_obj(t.groups.items.at(g)))
                 .collect();
             let list: Vec<String> = ids.iter().take(MAX_LISTED).map(|&id| label(id)).collect();
             out.push(
@@ -85,7 +85,7 @@ impl Rule for ScopeGroupInvalid {
                     .with_key(format!("unknown-group:{id}")),
                 ),
                 Some(g) if !reaching.get(g as usize).copied().unwrap_or(false) => {
-                    let group = &t.groups.items[g as usize];
+                    let group = t.groups.items.at(g);
                     out.push(
                         cx.finding(
                             &META,

@@ -39,6 +39,10 @@ struct Table {
     synced: Vec<PlanRow>,
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the table is compiled in, and the unit tests parse it"
+)]
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../../rules/data/sspr-licensing.json"))
         .expect("rules/data/sspr-licensing.json is valid")
@@ -121,16 +125,17 @@ fn message(cx: &Context, u: &User) -> String {
         match t.sku(l.sku) {
             Some(sku) => {
                 let part = t.s(sku.part_number);
-                skus.push(if part.is_empty() {
+                let name = if part.is_empty() {
                     l.sku.to_string()
                 } else {
                     part.to_owned()
-                });
+                };
                 for p in sku.plans.iter() {
                     if set.contains(p.id) && l.disabled_plans.contains(&p.id) {
-                        disabled.push(format!("{} in {}", t.s(p.name), skus.last().unwrap()));
+                        disabled.push(format!("{} in {name}", t.s(p.name)));
                     }
                 }
+                skus.push(name);
             }
             None => skus.push(format!("{} (not in subscribedSkus)", l.sku)),
         }

@@ -20,7 +20,7 @@ const EXAMPLES: usize = 3;
 
 /// Inserts `s` into `first` (sorted, at most [`EXAMPLES`] long) if it is among the smallest.
 fn keep_first<'a>(first: &mut Vec<&'a str>, s: &'a str) {
-    if first.len() == EXAMPLES && s >= first[EXAMPLES - 1] {
+    if first.len() == EXAMPLES && first.last().is_some_and(|&last| s >= last) {
         return;
     }
     let at = first.partition_point(|&x| x <= s);

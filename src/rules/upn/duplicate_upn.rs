@@ -51,9 +51,9 @@ type Link = (u32, Via, Owner, StrRef);
 fn mail_of(cx: &Context, o: Owner) -> StrRef {
     let t = cx.tenant;
     match o {
-        Owner::User(i) => t.users.items[i as usize].mail,
-        Owner::Group(i) => t.groups.items[i as usize].mail,
-        Owner::Contact(i) => t.contacts.items[i as usize].mail,
+        Owner::User(i) => t.users.items.at(i).mail,
+        Owner::Group(i) => t.groups.items.at(i).mail,
+        Owner::Contact(i) => t.contacts.items.at(i).mail,
     }
 }
 
@@ -109,14 +109,14 @@ fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
         if let Some(&next) = owners.get(n + AHEAD) {
             t.strs.prefetch(mail_of(cx, next));
             if let Owner::User(i) = next {
-                t.strs.prefetch(t.users.items[i as usize].upn);
+                t.strs.prefetch(t.users.items.at(i).upn);
             }
             for p in next.proxies(t) {
                 t.strs.prefetch(p.raw);
             }
         }
         let own_upn = match o {
-            Owner::User(i) => Some(t.s(t.users.items[i as usize].upn)),
+            Owner::User(i) => Some(t.s(t.users.items.at(i).upn)),
             _ => None,
         };
         let mail = mail_of(cx, o);
@@ -137,7 +137,7 @@ fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
         let Some(l) = pending.get(j) else {
             return ControlFlow::Break(());
         };
-        let upn = t.users.items[u as usize].upn;
+        let upn = t.users.items.at(u).upn;
         if !same_address(t.s(upn), shown(t, l.via, l.addr)) {
             return ControlFlow::Continue(());
         }
@@ -188,7 +188,7 @@ fn class_clauses(cx: &Context, users: &[u32], links: &[Link]) -> Vec<(u32, Claus
     let (user_objs, user_ids) = listed(
         users
             .iter()
-            .map(|&u| (cx.user_obj(&t.users.items[u as usize]), u))
+            .map(|&u| (cx.user_obj(t.users.items.at(u)), u))
             .collect(),
     );
     // An object whose mail and primary SMTP address are this address is named once, for its
@@ -215,7 +215,7 @@ fn class_clauses(cx: &Context, users: &[u32], links: &[Link]) -> Vec<(u32, Claus
     let (proxy_objs, proxy_links) = by_via(Via::Proxy);
     let mut out = Vec::new();
     for (k, &u) in user_ids.iter().enumerate() {
-        let upn = t.s(t.users.items[u as usize].upn).trim();
+        let upn = t.s(t.users.items.at(u).upn).trim();
         for (rel, objs, me) in [
             (Rel::SameUpn, &user_objs, Some(k)),
             (Rel::UpnIsMail, &mail_objs, None),
@@ -255,7 +255,7 @@ fn user_finding(cx: &Context, user: u32, clauses: Vec<Clause>) -> Finding {
             related.push(o);
         }
     }
-    cx.finding(&META, cx.user_obj(&t.users.items[user as usize]), message)
+    cx.finding(&META, cx.user_obj(t.users.items.at(user)), message)
         .with_related(related)
 }
 
