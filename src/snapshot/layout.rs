@@ -140,7 +140,9 @@ fn object_file(dir: &Path, stem: &str) -> Option<PathBuf> {
 /// `dir/<name>` or `dir/<Name>` (first letter in either case), whichever is a directory.
 fn sub_dir(dir: &Path, name: &str) -> Option<PathBuf> {
     let mut upper = name.to_owned();
-    upper[..1].make_ascii_uppercase();
+    if let Some(first) = upper.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     [upper.as_str(), name]
         .into_iter()
         .map(|n| dir.join(n))
