@@ -32,7 +32,7 @@ d["policies"] = {k: v for k, v in (d.get("policies") or {}).items() if k == "aut
 json.dump(d, open(sys.argv[2], "w"))
 EOF
 files=$(find -L "$tree" -type f | wc -l)
-bytes=$(find -L "$tree" -type f -printf "%s\n" | awk '{s += $1} END {print s}')
+bytes=$(find -L "$tree" -type f -printf "%s\n" | awk '{s += $1} END {printf "%d", s}')
 echo "tree: $files files, $((bytes >> 20)) MiB; single file: $(($(stat -L -c %s "$trim") >> 20)) MiB"
 run() {
     local best=""
