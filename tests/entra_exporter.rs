@@ -397,3 +397,21 @@ fn object_files_may_be_gzip_or_carry_a_bom_and_empty_folders_are_skipped() {
         format!("{}: the file is empty: expected JSON", f.display())
     );
 }
+
+/// Trees are read by one pool of I/O threads per process, made at the first tree: not one per
+/// load (the load_dir fuzzer's LeakSanitizer caught each load's exiting threads).
+#[cfg(target_os = "linux")]
+#[test]
+fn one_io_pool_per_process() {
+    let io_threads = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+            .filter(|c| c.starts_with("tenantlint-io-"))
+            .count()
+    };
+    for _ in 0..3 {
+        load(&ps7());
+    }
+    assert_eq!(io_threads(), 16);
+}
