@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Lint one or more tenant snapshots.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List every rule.
     Rules {
         /// Output format.
@@ -45,6 +45,7 @@ enum ListFormat {
 enum FormatArg {
     Text,
     Json,
+    Csv,
 }
 
 impl From<FormatArg> for Format {
@@ -52,6 +53,7 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }
@@ -75,6 +77,10 @@ struct CheckArgs {
     /// Write the report to FILE (written whole, or not at all) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (repeatable; each written whole, or not at all),
+    /// e.g. --report json=tenantlint.json --report csv=findings.csv.
+    #[arg(long = "report", value_name = "FORMAT=FILE")]
+    reports: Vec<String>,
     /// Exit 1 when a finding has this severity or higher.
     #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
     fail_on: FailOnArg,
@@ -138,6 +144,28 @@ fn redaction(a: &CheckArgs) -> Result<Option<Redaction>, Error> {
     }))
 }
 
+/// `--report FORMAT=FILE`.
+fn report_arg(arg: &str) -> Result<(Format, PathBuf), Error> {
+    let bad = |why: String| Error::Usage(format!("--report {arg}: {why}"));
+    let Some((format, file)) = arg.split_once('=') else {
+        return Err(bad("expected FORMAT=FILE, e.g. csv=findings.csv".into()));
+    };
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| Some(v.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        bad(format!(
+            "unknown format `{format}` (expected one of {})",
+            names.join(", ")
+        ))
+    })?;
+    if file.is_empty() {
+        return Err(bad("no file name after `=`".into()));
+    }
+    Ok((format.into(), PathBuf::from(file)))
+}
+
 fn settings(cli: Cli) -> Result<Command, Error> {
     Ok(match cli.command {
         Cmd::Rules { format } => Command::Rules {
@@ -161,6 +189,11 @@ fn settings(cli: Cli) -> Result<Command, Error> {
             for o in &a.options {
                 options.set(o).map_err(Error::Usage)?;
             }
+            let reports = a
+                .reports
+                .iter()
+                .map(|r| report_arg(r))
+                .collect::<Result<Vec<_>, _>>()?;
             if a.threads == Some(0) {
                 return Err(Error::Usage("--threads must be at least 1".into()));
             }
@@ -168,6 +201,7 @@ fn settings(cli: Cli) -> Result<Command, Error> {
                 snapshots: a.snapshots,
                 format: a.format.into(),
                 output: a.output,
+                reports,
                 fail_on: match a.fail_on {
                     FailOnArg::Error => Some(Severity::Error),
                     FailOnArg::Warning => Some(Severity::Warning),

@@ -67,8 +67,14 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             .build_global();
     }
     let timings = std::env::var_os("TENANTLINT_TIMINGS").is_some();
-    if let Some(out) = &s.output {
-        output_target(out)?;
+    let files = report_files(s);
+    for (i, (_, path, label)) in files.iter().enumerate() {
+        output_target(label, path)?;
+        if let Some((_, _, first)) = files.iter().take(i).find(|(_, p, _)| p == path) {
+            return Err(Error::Usage(format!(
+                "{label}: {first} writes that file already"
+            )));
+        }
     }
     if let Some(r) = &s.redact
         && r.random
@@ -87,14 +93,13 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             snapshot::load_with_progress(spec, &Bar::new(spec))?
         };
         let loaded_at = start.elapsed();
-        if let Some(out) = &s.output
-            && let Some(input) = input_file(&tenant.info, out)
-        {
-            return Err(Error::Usage(format!(
-                "--output {} is the snapshot file {} itself: tenantlint never writes over its input",
-                out.display(),
-                input.display()
-            )));
+        for (_, out, label) in &files {
+            if let Some(input) = input_file(&tenant.info, out) {
+                return Err(Error::Usage(format!(
+                    "{label} is the snapshot file {} itself: tenantlint never writes over its input",
+                    input.display()
+                )));
+            }
         }
         if !s.quiet {
             for f in &tenant.info.ignored_files {
@@ -142,16 +147,16 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
         _ => Exit::Clean,
     };
     let start = std::time::Instant::now();
-    let written = match &s.output {
-        Some(path) => {
-            write_atomically(path, |w| report::write(s.format, &reports, w, false))?;
-            Ok(exit)
-        }
-        None => {
-            let color = io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
-        }
+    // Every file report is written (atomically) before standard output gets its report.
+    for (format, path, _) in &files {
+        write_atomically(path, |w| report::write(*format, &reports, w, false))?;
+    }
+    let written = if s.output.is_some() {
+        Ok(exit)
+    } else {
+        let color =
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
     };
     if timings {
         eprintln!("timing: report {:.2?}", start.elapsed());
@@ -204,21 +209,33 @@ impl snapshot::Progress for Bar {
 
 /// Refuses an `--output` that cannot take a report, before any work is done: a directory, or a
 /// file in a directory that does not exist.
-fn output_target(path: &Path) -> Result<(), Error> {
+fn output_target(label: &str, path: &Path) -> Result<(), Error> {
     if path.is_dir() {
         return Err(Error::Usage(format!(
-            "--output {} is a directory: give the report's file name",
-            path.display()
+            "{label} is a directory: give the report's file name"
         )));
     }
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() && !d.is_dir() => Err(Error::Usage(format!(
-            "--output {}: the directory {} does not exist",
-            path.display(),
+            "{label}: the directory {} does not exist",
             d.display()
         ))),
         _ => Ok(()),
     }
+}
+
+/// The report files of a run: `--output` (in `--format`) and every `--report FORMAT=FILE`,
+/// each with how the command line named it (for messages).
+fn report_files(s: &CheckSettings) -> Vec<(report::Format, &Path, String)> {
+    let output = s.output.as_deref().map(|p| {
+        let label = format!("--output {}", p.display());
+        (s.format, p, label)
+    });
+    let reports = s.reports.iter().map(|(f, p)| {
+        let label = format!("--report {}={}", f.name(), p.display());
+        (*f, p.as_path(), label)
+    });
+    output.into_iter().chain(reports).collect()
 }
 
 /// The input file `out` names, if any (through links, too). Device and inode recorded at

@@ -18,6 +18,8 @@ pub struct CheckSettings {
     pub snapshots: Vec<String>,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// `--report FORMAT=FILE`: more reports of the same run, each to its file.
+    pub reports: Vec<(Format, PathBuf)>,
     pub fail_on: FailOn,
     pub rules: Vec<&'static dyn Rule>,
     /// `--now`, Unix seconds.

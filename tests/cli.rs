@@ -789,3 +789,194 @@ fn unknown_files_in_a_snapshot_directory_are_warned_about() {
     let (_, _, err) = run(&["check", "--quiet", &d]);
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn report_writes_several_formats_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let (json, csv, text) = (p("r.json"), p("r.csv"), p("r.txt"));
+    let (code, out, err) = run(&[
+        "check",
+        "fixtures/tenants/contoso.json",
+        "--quiet",
+        "--report",
+        &format!("json={json}"),
+        "--report",
+        &format!("CSV={csv}"),
+        "--output",
+        &text,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.is_empty(), "--output takes the stdout report: {out}");
+    // Each file is the report its format gives on standard output.
+    let alone = |f: &str| run(&["check", "fixtures/tenants/contoso.json", "--format", f]).1;
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), alone("json"));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), alone("csv"));
+    assert_eq!(std::fs::read_to_string(&text).unwrap(), alone("text"));
+    // Without --output, standard output still gets the --format report.
+    let (code, out, _) = run(&[
+        "check",
+        "fixtures/tenants/contoso.json",
+        "--format",
+        "json",
+        "--report",
+        &format!("csv={csv}"),
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out, alone("json"));
+}
+
+#[test]
+fn report_arguments_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.csv").display().to_string();
+    let d = dir.path().display().to_string();
+    let cases: [(Vec<String>, String); 5] = [
+        (
+            vec!["csv".into()],
+            "error: --report csv: expected FORMAT=FILE, e.g. csv=findings.csv".into(),
+        ),
+        (
+            vec![format!("xml={f}")],
+            format!(
+                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv)"
+            ),
+        ),
+        (
+            vec!["csv=".into()],
+            "error: --report csv=: no file name after `=`".into(),
+        ),
+        (
+            vec![format!("csv={d}")],
+            format!("error: --report csv={d} is a directory: give the report's file name"),
+        ),
+        (
+            vec![format!("csv={f}"), format!("json={f}")],
+            format!("error: --report json={f}: --report csv={f} writes that file already"),
+        ),
+    ];
+    for (reports, want) in cases {
+        let mut args = vec!["check".to_owned(), "fixtures/tenants/contoso.json".into()];
+        for r in &reports {
+            args.push("--report".into());
+            args.push(r.clone());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run(&args);
+        assert_eq!(code, Some(2), "{reports:?}");
+        assert!(out.is_empty());
+        assert_eq!(err.trim_end(), want);
+    }
+    assert!(!Path::new(&f).exists());
+    // Never onto the input.
+    let (code, _, err) = run(&[
+        "check",
+        "fixtures/tenants/contoso.json",
+        "--report",
+        "csv=fixtures/tenants/contoso.json",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("tenantlint never writes over its input"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_report_file_on_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"users\": [").unwrap();
+    let old = dir.path().join("old.csv");
+    std::fs::write(&old, "previous report").unwrap();
+    let new = dir.path().join("new.json");
+    let (code, _, _) = run(&[
+        "check",
+        bad.to_str().unwrap(),
+        "--report",
+        &format!("csv={}", old.display()),
+        "--report",
+        &format!("json={}", new.display()),
+    ]);
+    assert_eq!(code, Some(2));
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "previous report");
+    assert!(!new.exists());
+}
+
+#[test]
+fn csv_report_reads_back_one_row_per_finding() {
+    let (_, out, _) = run(&["check", "fixtures/tenants/contoso.json", "--format", "csv"]);
+    let body = out
+        .strip_prefix('\u{feff}')
+        .expect("UTF-8 byte order mark for Excel");
+    assert!(body.contains("\r\n"), "CRLF row ends (RFC 4180)");
+    let mut r = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header,
+        [
+            "snapshot",
+            "rule",
+            "name",
+            "severity",
+            "object_type",
+            "object_id",
+            "object_name",
+            "message",
+            "related",
+            "fingerprint"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let json = json_of(&["check", "fixtures/tenants/contoso.json", "--format", "json"]);
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(rows.len(), findings.len());
+    for (row, f) in rows.iter().zip(findings) {
+        assert_eq!(&row[0], "fixtures/tenants/contoso.json");
+        assert_eq!(&row[1], f["rule"].as_str().unwrap());
+        assert_eq!(&row[3], f["severity"].as_str().unwrap());
+        assert_eq!(&row[5], f["object"]["id"].as_str().unwrap());
+        assert_eq!(&row[7], f["message"].as_str().unwrap());
+        assert_eq!(&row[9], f["fingerprint"].as_str().unwrap());
+        assert_eq!(
+            row[8].split("; ").filter(|s| !s.is_empty()).count(),
+            f["related"].as_array().unwrap().len()
+        );
+    }
+}
+
+#[test]
+fn csv_cells_never_start_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("s.json");
+    // A licensed user without a usage location (LIC001) whose display name is a formula.
+    let doc = json!({
+        "users": [{
+            "id": "6e7b768e-07e2-4810-8459-485f84f8f204",
+            "userPrincipalName": "=cmd@contoso.com",
+            "displayName": "=HYPERLINK(\"http://x\")",
+            "accountEnabled": true,
+            "usageLocation": null,
+            "assignedLicenses": [{"skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df", "disabledPlans": []}]
+        }]
+    });
+    std::fs::write(&snap, doc.to_string()).unwrap();
+    let (_, out, err) = run(&[
+        "check",
+        snap.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--select",
+        "LIC001",
+    ]);
+    let body = out.strip_prefix('\u{feff}').unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1, "{out}{err}");
+    assert_eq!(&rows[0][6], "'=cmd@contoso.com");
+    for cell in rows[0].iter() {
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Reporters: one per output format, behind one `match`. They render findings, not input.
 
+mod csv;
 mod json;
 pub mod rules;
 mod text;
@@ -13,13 +14,23 @@ use std::io::{self, Write};
 pub enum Format {
     Text,
     Json,
+    Csv,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 2] = [Format::Text, Format::Json];
+    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Csv];
+
+    /// The name `--format` and `--report` take.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
 }
 
 /// Where "now" came from.
@@ -108,5 +119,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
     match format {
         Format::Text => text::write(reports, w, color),
         Format::Json => json::write(reports, w),
+        Format::Csv => csv::write(reports, w),
     }
 }

@@ -1,0 +1,63 @@
+//! CSV: one row per finding, for spreadsheets and pivot tables.
+//!
+//! RFC 4180 quoting (the `csv` crate), UTF-8 with a byte order mark so that Excel reads it as
+//! UTF-8, CRLF row ends. The first column names the snapshot, so several snapshots share one
+//! file. Related objects are one cell: `type name (id)`, separated by `; `. A cell of tenant
+//! text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+//! that a spreadsheet shows a display name such as `=HYPERLINK(…)` instead of running it
+//! (OWASP's advice on CSV injection).
+
+use super::{Report, fingerprint};
+use crate::rules::Object;
+use std::io::{self, Write};
+
+const HEADER: [&str; 10] = [
+    "snapshot",
+    "rule",
+    "name",
+    "severity",
+    "object_type",
+    "object_id",
+    "object_name",
+    "message",
+    "related",
+    "fingerprint",
+];
+
+/// A cell of text from the tenant, kept from being read as a formula.
+fn text(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+fn object(o: &Object) -> String {
+    format!("{} {} ({})", o.kind.as_str(), o.name, o.id)
+}
+
+pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
+    w.write_all("\u{feff}".as_bytes())?;
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
+    out.write_record(HEADER)?;
+    for r in reports {
+        for f in &r.result.findings {
+            let related: Vec<String> = f.related.iter().map(object).collect();
+            out.write_record([
+                &*text(r.source),
+                f.rule.code,
+                f.rule.name,
+                f.severity.as_str(),
+                f.object.kind.as_str(),
+                &*text(&f.object.id),
+                &*text(&f.object.name),
+                &*text(&f.message),
+                &*text(&related.join("; ")),
+                &fingerprint(f),
+            ])?;
+        }
+    }
+    out.flush()
+}
