@@ -46,6 +46,7 @@ enum FormatArg {
     Text,
     Json,
     Csv,
+    Junit,
 }
 
 impl From<FormatArg> for Format {
@@ -54,6 +55,7 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
+            FormatArg::Junit => Format::Junit,
         }
     }
 }

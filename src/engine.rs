@@ -12,6 +12,8 @@ pub struct RunResult {
     pub skipped: Vec<Skipped>,
     /// How many rules ran.
     pub rules_run: usize,
+    /// The rules that ran (skipped ones are in `skipped`), in code order.
+    pub ran: Vec<&'static RuleMeta>,
     /// Wall time of each rule, in code order (for `TENANTLINT_TIMINGS=1`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -45,12 +47,14 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
     let mut findings = Vec::new();
     let mut skipped = Vec::new();
     let mut rules_run = 0;
+    let mut ran = Vec::new();
     let mut timings = Vec::new();
     for (meta, outcome, out, took) in outcomes {
         timings.push((meta.code, took));
         match outcome {
             Ok(()) => {
                 rules_run += 1;
+                ran.push(meta);
                 findings.extend(out);
             }
             Err(skip) => {
@@ -91,10 +95,12 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
             ))
     });
     skipped.sort_by_key(|s| s.rule.code);
+    ran.sort_by_key(|m| m.code);
     RunResult {
         findings,
         skipped,
         rules_run,
+        ran,
         timings,
     }
 }

@@ -839,7 +839,7 @@ fn report_arguments_are_checked_before_any_work() {
         (
             vec![format!("xml={f}")],
             format!(
-                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv)"
+                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv, junit)"
             ),
         ),
         (
@@ -979,4 +979,91 @@ fn csv_cells_never_start_a_formula() {
     for cell in rows[0].iter() {
         assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
     }
+}
+
+#[test]
+fn junit_report_has_a_suite_per_rule_and_a_case_per_finding() {
+    // The sample has no skipped rule; the Export-Entra tree has ten.
+    for snap in [
+        "fixtures/tenants/contoso.json",
+        "fixtures/snapshots/entra-exporter-ps5",
+    ] {
+        junit_matches_json(snap);
+    }
+}
+
+fn junit_matches_json(snap: &str) {
+    let (_, xml, _) = run(&[
+        "check",
+        snap,
+        "--format",
+        "junit",
+        "--now",
+        "2026-11-20T08:00:00Z",
+    ]);
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let json = json_of(&[
+        "check",
+        snap,
+        "--format",
+        "json",
+        "--now",
+        "2026-11-20T08:00:00Z",
+    ]);
+    let findings = json["findings"].as_array().unwrap();
+    let skipped = json["summary"]["rulesSkipped"].as_array().unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(
+        suites.len(),
+        registry().len(),
+        "one suite per rule, run or skipped"
+    );
+    let mut failures = 0;
+    for s in &suites {
+        let name = s.attribute("name").unwrap();
+        let code = name.split(' ').next().unwrap();
+        let mine: Vec<_> = findings.iter().filter(|f| f["rule"] == code).collect();
+        let cases: Vec<_> = s
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let is_skipped = skipped.iter().any(|k| k["rule"] == code);
+        if is_skipped {
+            assert_eq!(cases.len(), 1);
+            assert!(
+                cases[0].children().any(|n| n.has_tag_name("skipped")),
+                "{name}"
+            );
+        } else if mine.is_empty() {
+            assert_eq!(cases.len(), 1);
+            assert!(
+                cases[0].children().all(|n| !n.is_element()),
+                "{name} passes"
+            );
+        } else {
+            assert_eq!(cases.len(), mine.len(), "{name}");
+            for (c, f) in cases.iter().zip(&mine) {
+                let fail = c.children().find(|n| n.has_tag_name("failure")).unwrap();
+                assert_eq!(fail.attribute("message"), f["message"].as_str());
+                assert_eq!(fail.attribute("type"), f["severity"].as_str());
+                assert_eq!(c.attribute("classname"), Some(snap));
+                assert!(
+                    c.attribute("name")
+                        .unwrap()
+                        .contains(f["object"]["id"].as_str().unwrap())
+                );
+                failures += 1;
+            }
+        }
+    }
+    assert_eq!(failures, findings.len());
+    assert_eq!(
+        root.attribute("failures"),
+        Some(findings.len().to_string().as_str())
+    );
 }

@@ -2,6 +2,7 @@
 
 mod csv;
 mod json;
+mod junit;
 pub mod rules;
 mod text;
 
@@ -15,13 +16,14 @@ pub enum Format {
     Text,
     Json,
     Csv,
+    Junit,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Csv];
+    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Csv, Format::Junit];
 
     /// The name `--format` and `--report` take.
     pub fn name(self) -> &'static str {
@@ -29,6 +31,7 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Junit => "junit",
         }
     }
 }
@@ -120,5 +123,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
         Format::Text => text::write(reports, w, color),
         Format::Json => json::write(reports, w),
         Format::Csv => csv::write(reports, w),
+        Format::Junit => junit::write(reports, w),
     }
 }
