@@ -47,6 +47,7 @@ enum FormatArg {
     Json,
     Csv,
     Junit,
+    Markdown,
 }
 
 impl From<FormatArg> for Format {
@@ -56,6 +57,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Csv => Format::Csv,
             FormatArg::Junit => Format::Junit,
+            FormatArg::Markdown => Format::Markdown,
         }
     }
 }

@@ -839,7 +839,7 @@ fn report_arguments_are_checked_before_any_work() {
         (
             vec![format!("xml={f}")],
             format!(
-                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv, junit)"
+                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv, junit, markdown)"
             ),
         ),
         (
@@ -1065,5 +1065,79 @@ fn junit_matches_json(snap: &str) {
     assert_eq!(
         root.attribute("failures"),
         Some(findings.len().to_string().as_str())
+    );
+}
+
+/// `n` licensed users without a usage location (LIC001 each), display names as given.
+fn lic001_tenant(dir: &Path, names: &[String]) -> String {
+    let users: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            json!({
+                "id": format!("00000000-0000-4000-8000-{i:012}"),
+                "userPrincipalName": format!("u{i}@contoso.com"),
+                "displayName": n,
+                "accountEnabled": true,
+                "usageLocation": null,
+                "assignedLicenses": [{"skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df", "disabledPlans": []}]
+            })
+        })
+        .collect();
+    let p = dir.join("t.json");
+    std::fs::write(&p, json!({ "users": users }).to_string()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn markdown_report_counts_and_escapes() {
+    let (_, md, _) = run(&[
+        "check",
+        "fixtures/tenants/contoso.json",
+        "--format",
+        "markdown",
+    ]);
+    let json = json_of(&["check", "fixtures/tenants/contoso.json", "--format", "json"]);
+    let n = json["findings"].as_array().unwrap().len();
+    assert!(md.contains(&format!("**{n} findings**")), "{md}");
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+    // Each finding is one table row inside its rule's block.
+    let rows = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("(`"))
+        .count();
+    assert_eq!(rows, n);
+
+    let dir = tempfile::tempdir().unwrap();
+    let snap = lic001_tenant(dir.path(), &["a | b <script>x</script> @admins *c*".into()]);
+    let (_, md, _) = run(&["check", &snap, "--format", "markdown", "--select", "LIC001"]);
+    let row = md.lines().find(|l| l.starts_with("| user")).unwrap();
+    assert_eq!(
+        row.matches(" | ").count(),
+        1,
+        "a name cannot add a cell: {row}"
+    );
+    assert!(!md.contains("<script>") && !md.contains(" @admins"), "{md}");
+}
+
+#[test]
+fn markdown_report_stays_under_githubs_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..20_000)
+        .map(|i| format!("User {i} {}", "x".repeat(40)))
+        .collect();
+    let snap = lic001_tenant(dir.path(), &names);
+    let (_, md, _) = run(&["check", &snap, "--format", "markdown", "--select", "LIC001"]);
+    assert!(md.len() < 1 << 20, "{} bytes", md.len());
+    assert!(md.contains("**20000 findings**"));
+    let shown = md.lines().filter(|l| l.starts_with("| user")).count();
+    assert!(shown > 1000 && shown < 20_000, "{shown}");
+    assert!(
+        md.contains(&format!("*{} of 20000 not shown", 20_000 - shown)),
+        "{}",
+        &md[md.len() - 400..]
     );
 }

@@ -100,6 +100,33 @@ fn snapshots() -> Vec<PathBuf> {
     v
 }
 
+/// The report's text with its format's escapes undone, so that an identity is found however
+/// the format escaped it.
+fn unescaped(format: Format, s: String) -> String {
+    let entities = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    match format {
+        Format::Junit => entities(&s),
+        Format::Markdown => {
+            let mut out = String::with_capacity(s.len());
+            let mut chars = s.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, chars.peek()) {
+                    ('\\', Some(n)) if n.is_ascii_punctuation() => {}
+                    _ => out.push(c),
+                }
+            }
+            entities(&out)
+        }
+        _ => s,
+    }
+}
+
 /// Every format's report of `path`, redacted with `r` or not.
 fn reports(path: &Path, r: Option<&Redactor>) -> Vec<(Format, String)> {
     let t = tenantlint::snapshot::load(path.to_str().unwrap()).unwrap();
@@ -120,7 +147,7 @@ fn reports(path: &Path, r: Option<&Redactor>) -> Vec<(Format, String)> {
             };
             let mut buf = Vec::new();
             report::write(format, &[rep], &mut buf, false).unwrap();
-            (format, String::from_utf8(buf).unwrap())
+            (format, unescaped(format, String::from_utf8(buf).unwrap()))
         })
         .collect()
 }

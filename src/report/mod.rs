@@ -3,6 +3,7 @@
 mod csv;
 mod json;
 mod junit;
+mod markdown;
 pub mod rules;
 mod text;
 
@@ -17,13 +18,20 @@ pub enum Format {
     Json,
     Csv,
     Junit,
+    Markdown,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 4] = [Format::Text, Format::Json, Format::Csv, Format::Junit];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Csv,
+        Format::Junit,
+        Format::Markdown,
+    ];
 
     /// The name `--format` and `--report` take.
     pub fn name(self) -> &'static str {
@@ -32,6 +40,7 @@ impl Format {
             Format::Json => "json",
             Format::Csv => "csv",
             Format::Junit => "junit",
+            Format::Markdown => "markdown",
         }
     }
 }
@@ -124,5 +133,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
         Format::Json => json::write(reports, w),
         Format::Csv => csv::write(reports, w),
         Format::Junit => junit::write(reports, w),
+        Format::Markdown => markdown::write(reports, w),
     }
 }
