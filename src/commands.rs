@@ -296,7 +296,15 @@ fn write_atomically(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    // Created as any file is (0666 less the umask), not 0600 like a temporary file: a report is
+    // for others to read (a CI artifact, a mailed compliance report).
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(err)?;
     let mut w = io::BufWriter::new(tmp);
     f(&mut w).and_then(|()| w.flush()).map_err(err)?;
     let tmp = w.into_inner().map_err(|e| err(e.into_error()))?;

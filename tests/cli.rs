@@ -1141,3 +1141,30 @@ fn markdown_report_stays_under_githubs_limit() {
         &md[md.len() - 400..]
     );
 }
+
+/// Reports are created as any file is (0666 less the umask), not 0600 as temporary files are.
+#[cfg(target_os = "linux")]
+#[test]
+fn report_files_are_readable_as_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, csv) = (dir.path().join("r.txt"), dir.path().join("r.csv"));
+    run(&[
+        "check",
+        FAIL,
+        "-o",
+        out.to_str().unwrap(),
+        "--report",
+        &format!("csv={}", csv.display()),
+    ]);
+    for p in [out, csv] {
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask, "{}", p.display());
+    }
+}
