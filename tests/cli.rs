@@ -1168,3 +1168,27 @@ fn report_files_are_readable_as_any_new_file() {
         assert_eq!(mode, 0o666 & !umask, "{}", p.display());
     }
 }
+
+#[test]
+fn every_new_format_says_per_snapshot_what_it_found() {
+    let a = "fixtures/tenants/contoso.json";
+    let b = "fixtures/snapshots/single.json";
+    let out = |f: &str| run(&["check", a, b, "--format", f]).1;
+    let csv = out("csv");
+    let mut r = csv::Reader::from_reader(csv.strip_prefix('\u{feff}').unwrap().as_bytes());
+    let sources: BTreeSet<String> = r.records().map(|x| x.unwrap()[0].to_owned()).collect();
+    assert_eq!(sources, BTreeSet::from([a.to_owned(), b.to_owned()]));
+    let junit = out("junit");
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let suites: Vec<&str> = doc
+        .root_element()
+        .children()
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites.len(), 2 * registry().len());
+    assert!(suites.contains(&format!("LIC001 missing-usage-location ({a})").as_str()));
+    assert!(suites.contains(&format!("LIC001 missing-usage-location ({b})").as_str()));
+    let md = out("markdown");
+    assert_eq!(md.matches("## tenantlint: ").count(), 2);
+    assert!(md.contains(&format!("`{a}`")) && md.contains(&format!("`{b}`")));
+}
