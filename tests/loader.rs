@@ -1335,3 +1335,38 @@ fn corrupted_snapshots_give_one_line_errors() {
         }
     }
 }
+
+#[test]
+fn every_object_knows_where_it_was_read() {
+    // A single file, and a directory of page files (file indexes follow `info.files`).
+    for spec in [single(), directory()] {
+        let t = load(&spec);
+        let check = |kind: &str, ids: Vec<String>, locs: Vec<tenantlint::model::Loc>| {
+            assert_eq!(ids.len(), locs.len(), "{kind}");
+            for (id, loc) in ids.iter().zip(locs) {
+                let file = &t.info.files[loc.file() as usize];
+                let text = std::fs::read(file).unwrap();
+                let at = &text[loc.offset()..];
+                assert_eq!(at[0], b'{', "{kind} {id} in {}", file.display());
+                let mut de = serde_json::Deserializer::from_slice(at).into_iter::<Value>();
+                let obj = de.next().unwrap().unwrap();
+                assert_eq!(obj["id"].as_str(), Some(id.as_str()), "{kind}");
+            }
+        };
+        check(
+            "users",
+            t.users.items.iter().map(|u| u.id.to_string()).collect(),
+            t.users.locs.iter().copied().collect(),
+        );
+        check(
+            "groups",
+            t.groups.items.iter().map(|g| g.id.to_string()).collect(),
+            t.groups.locs.iter().copied().collect(),
+        );
+        check(
+            "domains",
+            t.domains.items.iter().map(|d| d.name.to_string()).collect(),
+            t.domains.locs.iter().copied().collect(),
+        );
+    }
+}

@@ -6,11 +6,13 @@
 
 mod guid;
 mod items;
+mod loc;
 mod nesting;
 mod strs;
 
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
+pub use loc::Loc;
 pub use strs::{Buf, StrRef, StrSink, Strs};
 
 use rayon::prelude::*;
@@ -113,6 +115,8 @@ pub struct Collection<T> {
     pub present: bool,
     pub items: Items<T>,
     pub props: Props,
+    /// Where each item was read, item by item (`Loc::default()` where it cannot be told).
+    pub locs: Items<Loc>,
 }
 
 impl<T> Default for Collection<T> {
@@ -121,6 +125,7 @@ impl<T> Default for Collection<T> {
             present: false,
             items: Items::default(),
             props: Props::default(),
+            locs: Items::default(),
         }
     }
 }

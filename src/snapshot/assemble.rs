@@ -97,6 +97,7 @@ pub(super) fn assemble(
                 present,
                 items,
                 props,
+                locs: at.map_into(|(f, o)| Loc::new(f, o).unwrap_or_default()),
             }
         }};
     }
@@ -147,11 +148,13 @@ pub(super) fn assemble(
         present: groups.present,
         items: Items::from_vec(group_items),
         props: group_props,
+        locs: groups.locs,
     };
     parts.directory_roles = Collection {
         present: roles.present,
         items: Items::from_vec(role_items),
         props: role_props,
+        locs: roles.locs,
     };
     Ok((parts, group_members, role_members))
 }
