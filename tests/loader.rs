@@ -1370,3 +1370,44 @@ fn every_object_knows_where_it_was_read() {
         );
     }
 }
+
+#[test]
+fn locations_resolve_to_file_line_and_column() {
+    // A single file: the line and column of each user's `{`, counted independently.
+    let t = load(&single());
+    let text = std::fs::read_to_string(single()).unwrap();
+    let locs: Vec<_> = t.users.locs.iter().copied().collect();
+    let places = t.places(&locs);
+    for (loc, place) in locs.iter().zip(&places) {
+        let place = place.unwrap();
+        let before = &text[..loc.offset()];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+        assert_eq!((place.line, place.column), (line, column));
+        assert_eq!(place.file, Some(Path::new(&single())));
+    }
+    // Export-Entra trees (bundles of files, UTF-16 ones too): each object is at 1:1 of its
+    // own file; asked for in any order.
+    for tree in [
+        "snapshots/entra-exporter-ps5",
+        "snapshots/entra-exporter-ps7",
+    ] {
+        let t = load(&fixture(tree));
+        let mut locs: Vec<_> = t.users.locs.iter().copied().collect();
+        locs.extend(t.groups.locs.iter().copied());
+        let mut ids: Vec<String> = t.users.items.iter().map(|u| u.id.to_string()).collect();
+        ids.extend(t.groups.items.iter().map(|g| g.id.to_string()));
+        locs.reverse();
+        ids.reverse();
+        let places = t.places(&locs);
+        let mut files = std::collections::BTreeSet::new();
+        for (p, id) in places.into_iter().zip(&ids) {
+            let p = p.unwrap();
+            assert_eq!((p.line, p.column), (1, 1), "{p:?}");
+            let f = p.file.unwrap();
+            assert_eq!(f.file_stem().unwrap().to_str(), Some(id.as_str()), "{p:?}");
+            files.insert(f.to_path_buf());
+        }
+        assert_eq!(files.len(), 6, "4 users and 2 groups, each its own file");
+    }
+}

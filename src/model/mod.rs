@@ -8,11 +8,13 @@ mod guid;
 mod items;
 mod loc;
 mod nesting;
+mod source;
 mod strs;
 
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
 pub use loc::Loc;
+pub use source::{Place, Source};
 pub use strs::{Buf, StrRef, StrSink, Strs};
 
 use rayon::prelude::*;
@@ -531,6 +533,8 @@ pub struct TenantInfo {
     pub files: Vec<std::path::PathBuf>,
     /// Device and inode of each of `files` (where the platform has them; else empty).
     pub file_ids: Vec<(u64, u64)>,
+    /// Per loaded file (the `file` of a [`Loc`]): how its text maps to `files`.
+    pub sources: Vec<Source>,
 }
 
 /// Everything the loader produces, before indexes are built.

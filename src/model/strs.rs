@@ -53,6 +53,11 @@ impl Strs {
         Strs { bufs, owned }
     }
 
+    /// Loaded buffer `i`, as read (for turning locations into lines).
+    pub fn buf(&self, i: usize) -> Option<&[u8]> {
+        self.bufs.get(i).map(|b| &b[..])
+    }
+
     #[allow(
         clippy::indexing_slicing,
         reason = "a StrRef is only made by this module from a span of one of its buffers"

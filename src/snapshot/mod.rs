@@ -93,7 +93,15 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     // The files read, for the `--output` check: a bundle's own files, or the input's path.
     let mut paths = Vec::new();
     let mut ids = Vec::new();
+    let mut sources = Vec::with_capacity(files.len());
     for f in &files {
+        sources.push(Source {
+            first: (spec != "-")
+                .then(|| u32::try_from(paths.len()).ok())
+                .flatten(),
+            start: f.text_start(),
+            segments: f.segments.iter().map(|s| s.start).collect(),
+        });
         if f.segments.is_empty() && spec != "-" {
             let p = if roles.is_some() { &f.name } else { spec };
             paths.push(std::path::PathBuf::from(p));
@@ -110,6 +118,7 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     let mut p = parse_files(files, roles, ignored, progress)?;
     p.parts.info.files = paths;
     p.parts.info.file_ids = ids;
+    p.parts.info.sources = sources;
     Ok(p)
 }
 

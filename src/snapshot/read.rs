@@ -48,6 +48,11 @@ impl File {
         unsafe { std::str::from_utf8_unchecked(body) }
     }
 
+    /// Bytes of the buffer before [`File::text`] (a UTF-8 byte order mark).
+    pub(super) fn text_start(&self) -> usize {
+        self.start
+    }
+
     /// Segment `i`'s byte range in [`File::text`].
     pub(super) fn segment_range(&self, i: usize) -> std::ops::Range<usize> {
         let start = self.segments.get(i).map_or(0, |s| s.start);
