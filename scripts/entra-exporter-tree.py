@@ -114,6 +114,16 @@ def member(m):
     return out
 
 
+def with_members(root, folder, obj, style):
+    """A group or role without its inline members, and each member as `Members/<id>/<id>.json`."""
+    obj = dict(obj)
+    members = obj.pop("members", None) or []
+    item(root, folder, obj, style)
+    for m in members:
+        item(root, f"{folder}/{obj['id']}/Members", member(m), style)
+    return members
+
+
 def main():
     args = sys.argv[1:]
     style = "ps5"
@@ -143,26 +153,15 @@ def main():
         u.setdefault("extensions", [])  # $expand=extensions
         item(root, "Users", u, style)
     for g in snap.get("groups") or []:
-        g = dict(g)
-        members = g.pop("members", None) or []
-        item(root, "Groups", g, style)
-        for m in members:
-            m = member(m)
-            write(root, f"Groups/{g['id']}/Members/{m['id']}/{m['id']}.json", m, style)
+        members = with_members(root, "Groups", g, style)
         if members:
-            owner = member(members[0])
-            write(root, f"Groups/{g['id']}/Owners/{owner['id']}/{owner['id']}.json", owner, style)
+            item(root, f"Groups/{g['id']}/Owners", member(members[0]), style)
     for d in snap.get("domains") or []:
         item(root, "Domains", d, style)
     for s in snap.get("subscribedSkus") or []:
         item(root, "SubscribedSkus", s, style)
     for r in snap.get("directoryRoles") or []:
-        r = dict(r)
-        members = r.pop("members", None) or []
-        item(root, "DirectoryRoles", r, style)
-        for m in members:
-            m = member(m)
-            write(root, f"DirectoryRoles/{r['id']}/Members/{m['id']}/{m['id']}.json", m, style)
+        with_members(root, "DirectoryRoles", r, style)
     for a in snap.get("roleAssignments") or []:
         a = dict(a)
         a.setdefault("principal", member(a["principalId"]))  # $expand=principal

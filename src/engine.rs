@@ -10,8 +10,6 @@ pub struct RunResult {
     pub findings: Vec<Finding>,
     /// Rules that did not run, with the reason, in code order.
     pub skipped: Vec<Skipped>,
-    /// How many rules ran.
-    pub rules_run: usize,
     /// The rules that ran (skipped ones are in `skipped`), in code order.
     pub ran: Vec<&'static RuleMeta>,
     /// Wall time of each rule, in code order (for `TENANTLINT_TIMINGS=1`).
@@ -46,14 +44,12 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
         .collect();
     let mut findings = Vec::new();
     let mut skipped = Vec::new();
-    let mut rules_run = 0;
     let mut ran = Vec::new();
     let mut timings = Vec::new();
     for (meta, outcome, out, took) in outcomes {
         timings.push((meta.code, took));
         match outcome {
             Ok(()) => {
-                rules_run += 1;
                 ran.push(meta);
                 findings.extend(out);
             }
@@ -99,7 +95,6 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
     RunResult {
         findings,
         skipped,
-        rules_run,
         ran,
         timings,
     }

@@ -7,8 +7,7 @@
 //! that a spreadsheet shows a display name such as `=HYPERLINK(…)` instead of running it
 //! (OWASP's advice on CSV injection).
 
-use super::{Report, fingerprint};
-use crate::rules::Object;
+use super::{Report, fingerprint, object_label};
 use std::io::{self, Write};
 
 const HEADER: [&str; 10] = [
@@ -32,10 +31,6 @@ fn text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn object(o: &Object) -> String {
-    format!("{} {} ({})", o.kind.as_str(), o.name, o.id)
-}
-
 pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     w.write_all("\u{feff}".as_bytes())?;
     let mut out = csv::WriterBuilder::new()
@@ -44,7 +39,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     out.write_record(HEADER)?;
     for r in reports {
         for f in &r.result.findings {
-            let related: Vec<String> = f.related.iter().map(object).collect();
+            let related: Vec<String> = f.related.iter().map(object_label).collect();
             out.write_record([
                 &*text(r.source),
                 f.rule.code,

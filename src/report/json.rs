@@ -186,7 +186,7 @@ fn out<'a>(r: &'a Report) -> ReportOut<'a> {
             error: r.count(Severity::Error),
             warning: r.count(Severity::Warning),
             info: r.count(Severity::Info),
-            rules_run: r.result.rules_run,
+            rules_run: r.result.ran.len(),
             rules_skipped: r
                 .result
                 .skipped

@@ -56,12 +56,12 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 .map(|s| (s.rule, Some(s.reason.as_str()))),
         );
         metas.sort_by_key(|(m, _)| m.code);
-        // Findings are sorted by rule code: each rule's are one run of them.
-        let mut findings = r.result.findings.as_slice();
+        let mut groups = super::by_rule(&r.result.findings).into_iter().peekable();
         for (meta, skipped) in metas {
-            let n = findings.partition_point(|f| f.rule.code <= meta.code);
-            let (mine, rest) = findings.split_at(n);
-            findings = rest;
+            let mine = match groups.peek() {
+                Some((m, _)) if m.code == meta.code => groups.next().map_or(&[][..], |g| g.1),
+                _ => &[],
+            };
             let mut suite = TestSuite::new(suite_name(meta, r, several));
             match skipped {
                 Some(reason) => {

@@ -5,8 +5,8 @@
 //! [`BUDGET`] bytes, with a note saying how many were left out; the counts are always whole.
 //! Tenant text is escaped: it can neither break a table nor inject HTML or links.
 
-use super::Report;
-use crate::rules::{Finding, RuleMeta, Severity};
+use super::{Report, plural};
+use crate::rules::{Finding, Severity};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -34,10 +34,6 @@ fn esc(s: &str) -> String {
         }
     }
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn finding_row(f: &Finding) -> String {
@@ -78,18 +74,10 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             plural(r.count(Severity::Error), "error", "errors"),
             plural(r.count(Severity::Warning), "warning", "warnings"),
             r.count(Severity::Info),
-            plural(r.result.rules_run, "rule", "rules"),
+            plural(r.result.ran.len(), "rule", "rules"),
             r.result.skipped.len()
         );
-        // Findings are sorted by rule code: each rule's are one run of them.
-        let mut groups: Vec<(&RuleMeta, &[Finding])> = Vec::new();
-        let mut rest = r.result.findings.as_slice();
-        while let Some(first) = rest.first() {
-            let n = rest.partition_point(|f| f.rule.code == first.rule.code);
-            let (mine, tail) = rest.split_at(n);
-            groups.push((first.rule, mine));
-            rest = tail;
-        }
+        let groups = super::by_rule(&r.result.findings);
         if !groups.is_empty() {
             out.push_str("| Rule | Name | Severity | Findings |\n|---|---|---|---:|\n");
             for (meta, fs) in &groups {

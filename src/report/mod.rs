@@ -114,6 +114,30 @@ pub fn rfc3339(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).map_or_else(|_| secs.to_string(), |t| t.to_string())
 }
 
+/// Each rule's findings, in code order: the findings are sorted by rule code, so each rule's
+/// are one run of them.
+fn by_rule(findings: &[Finding]) -> Vec<(&'static crate::rules::RuleMeta, &[Finding])> {
+    let mut groups = Vec::new();
+    let mut rest = findings;
+    while let Some(first) = rest.first() {
+        let n = rest.partition_point(|f| f.rule.code == first.rule.code);
+        let (mine, tail) = rest.split_at(n);
+        groups.push((first.rule, mine));
+        rest = tail;
+    }
+    groups
+}
+
+/// `3 findings`, `1 finding`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// An object as one line of plain text: `user AdeleV@contoso.com (87d349ed-…)`.
+fn object_label(o: &crate::rules::Object) -> String {
+    format!("{} {} ({})", o.kind.as_str(), o.name, o.id)
+}
+
 /// A stable fingerprint of a finding: FNV-1a 64 over rule code, object id and key.
 pub fn fingerprint(f: &Finding) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -1,6 +1,6 @@
 //! `--format text`: one block per finding, then a summary; colour only on a terminal.
 
-use super::Report;
+use super::{Report, plural};
 use crate::rules::Severity;
 use std::io::{self, Write};
 
@@ -24,10 +24,6 @@ impl Paint {
             ("", "")
         }
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Joins a Markdown paragraph's lines into one line.
@@ -90,7 +86,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<(
             plural(e, "error", "errors"),
             plural(wa, "warning", "warnings"),
             inf.to_string() + " info",
-            plural(r.result.rules_run, "rule", "rules"),
+            plural(r.result.ran.len(), "rule", "rules"),
             r.result.skipped.len()
         )?;
         for s in &r.result.skipped {

@@ -91,28 +91,8 @@ pub(super) fn json_stem(file_name: &str) -> Option<&str> {
         .or_else(|| file_name.strip_suffix(".json.gz"))
 }
 
-/// A directory's entries sorted by name: (name, path, is a directory). Symbolic links are
-/// followed to tell a directory from a file; a dangling one counts as a file.
-pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
-    let name = dir.display().to_string();
-    let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read directory: {e}"));
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(io_err)? {
-        let e = e.map_err(io_err)?;
-        let path = e.path();
-        let is_dir = match e.file_type() {
-            Ok(t) if t.is_symlink() => path.is_dir(),
-            Ok(t) => t.is_dir(),
-            Err(_) => path.is_dir(),
-        };
-        out.push((e.file_name().to_string_lossy().into_owned(), path, is_dir));
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// A directory's entries sorted by name: (name, is a directory), as [`sorted_entries`]
-/// without a path for each.
+/// A directory's entries sorted by name: (name, is a directory). Symbolic links are followed
+/// to tell a directory from a file; a dangling one counts as a file.
 fn sorted_names(dir: &Path) -> Result<Vec<(String, bool)>, InputError> {
     let name = dir.display().to_string();
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read directory: {e}"));
@@ -127,6 +107,17 @@ fn sorted_names(dir: &Path) -> Result<Vec<(String, bool)>, InputError> {
     }
     out.sort_unstable();
     Ok(out)
+}
+
+/// [`sorted_names`] with the path of each entry.
+pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf, bool)>, InputError> {
+    Ok(sorted_names(dir)?
+        .into_iter()
+        .map(|(name, is_dir)| {
+            let path = dir.join(&name);
+            (name, path, is_dir)
+        })
+        .collect())
 }
 
 /// `dir/<stem>.json` or `dir/<stem>.json.gz`, whichever is a file (the first if both are).

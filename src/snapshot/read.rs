@@ -279,19 +279,8 @@ fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
         return Err(InputError::file(&name, "the file is empty: expected JSON"));
     }
     let read = || -> Result<Buf, InputError> {
-        // The size is known: read it in one call (a file that grows meanwhile is read as it
-        // was when it was opened), without read_to_end's probing.
-        let mut v = vec![0; len as usize];
-        let mut at = 0;
-        while let Some(rest) = v.get_mut(at..).filter(|r| !r.is_empty()) {
-            match (&f).read(rest) {
-                Ok(0) => break,
-                Ok(n) => at += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_err(e)),
-            }
-        }
-        v.truncate(at);
+        let mut v = Vec::new();
+        read_known(&f, len as usize, &mut v).map_err(io_err)?;
         Ok(Buf::Owned(v))
     };
     // A small file is read: a map costs more than the copy (and a map per file of a tree of
@@ -309,6 +298,25 @@ fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
     let mut file = finish(name, buf)?;
     file.id = id;
     Ok(file)
+}
+
+/// Appends a regular file of `len` bytes (its size when opened) to `out`: read in one call as a
+/// rule, without read_to_end's probing; a file that grows meanwhile is read as it was, one that
+/// shrinks as it is.
+fn read_known(mut f: &std::fs::File, len: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let start = out.len();
+    out.resize(start + len, 0);
+    let mut at = start;
+    while let Some(rest) = out.get_mut(at..).filter(|r| !r.is_empty()) {
+        match f.read(rest) {
+            Ok(0) => break,
+            Ok(n) => at += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.truncate(at);
+    Ok(())
 }
 
 /// Device and inode: what tells whether `--output` names an input file.
@@ -355,20 +363,10 @@ fn read_object(
         };
         let len = meta.len() as usize;
         if meta.is_file() && len > 0 {
-            text.resize(start + len, 0);
-            let mut at = start;
-            while let Some(rest) = text.get_mut(at..).filter(|r| !r.is_empty()) {
-                match (&f).read(rest) {
-                    Ok(0) => break,
-                    Ok(n) => at += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(io_err(e)),
-                }
-            }
-            text.truncate(at);
+            read_known(&f, len, text).map_err(io_err)?;
             #[allow(
                 clippy::indexing_slicing,
-                reason = "at >= start: truncate(at) keeps the start bytes the text had"
+                reason = "read_known only appends: the text still has its start bytes"
             )]
             let body = &text[start..];
             let plain = !body.starts_with(&GZIP_MAGIC)
