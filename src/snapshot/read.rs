@@ -343,8 +343,13 @@ fn read_object(
     path: &Path,
     text: &mut Vec<u8>,
 ) -> Result<Option<Segment>, InputError> {
-    let gz = path.with_extension("json.gz");
-    for p in [path, gz.as_path()] {
+    // The `.json.gz` name is made only when `.json` is missing (this runs once per object).
+    let mut gz = None;
+    for second in [false, true] {
+        let p = match second {
+            false => path,
+            true => gz.insert(path.with_extension("json.gz")).as_path(),
+        };
         let name = || p.display().to_string();
         let io_err = |e: std::io::Error| InputError::file(name(), format!("cannot read: {e}"));
         let f = match open_nonblocking(p) {
