@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 use tenantlint::error::InputError;
-use tenantlint::model::{Enablement, Tenant, user_props};
+use tenantlint::model::{Enablement, ObjKind, Tenant, user_props};
 use tenantlint::rules::{Options, registry};
 
 const MEGAN: &str = "6e7b768e-07e2-4810-8459-485f84f8f204";
@@ -1385,7 +1385,39 @@ fn locations_resolve_to_file_line_and_column() {
         let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
         assert_eq!((place.line, place.column), (line, column));
         assert_eq!(place.file, Some(Path::new(&single())));
+        // The end: the object's `}`, as serde_json sees where the object ends.
+        let mut it = serde_json::Deserializer::from_str(&text[loc.offset()..])
+            .into_iter::<serde_json::Value>();
+        it.next().unwrap().unwrap();
+        let end = loc.offset() + it.byte_offset() - 1;
+        assert_eq!(&text[end..=end], "}");
+        let before = &text[..end];
+        let end_line = before.matches('\n').count() + 1;
+        let end_column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+        assert_eq!((place.end_line, place.end_column), (end_line, end_column));
+        assert!(place.end_line > place.line, "pretty-printed: {place:?}");
     }
+    // Objects found by kind and id, as reports name them: users, policies, the tenant.
+    let ids: Vec<String> = t.users.items.iter().map(|u| u.id.to_string()).collect();
+    let found = t.locate(ids.iter().map(|id| (ObjKind::User, id.as_str())));
+    assert_eq!(found, locs.iter().map(|&l| Some(l)).collect::<Vec<_>>());
+    for (kind, id, key) in [
+        (
+            ObjKind::Policy,
+            "passwordResetPolicy",
+            "\"passwordResetPolicy\"",
+        ),
+        (ObjKind::Tenant, "", "\"tenant\""),
+    ] {
+        let loc = t.locate([(kind, id)])[0].unwrap_or_else(|| panic!("{kind:?} has a place"));
+        assert_eq!(&text[loc.offset()..loc.offset() + 1], "{");
+        let before = text[..loc.offset()].trim_end();
+        assert!(
+            before.strip_suffix(':').unwrap().trim_end().ends_with(key),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(t.locate([(ObjKind::User, "not-a-guid")]), [None]);
     // Export-Entra trees (bundles of files, UTF-16 ones too): each object is at 1:1 of its
     // own file; asked for in any order.
     for tree in [
@@ -1409,5 +1441,17 @@ fn locations_resolve_to_file_line_and_column() {
             files.insert(f.to_path_buf());
         }
         assert_eq!(files.len(), 6, "4 users and 2 groups, each its own file");
+        // The tenant: Organization/Organization.json (a UTF-16 file in ps5), from 1:1 to its
+        // last line.
+        let loc = t.locate([(ObjKind::Tenant, "")])[0].unwrap();
+        let p = t.places(&[loc])[0].unwrap();
+        assert!(
+            p.file.unwrap().ends_with("Organization/Organization.json"),
+            "{p:?}"
+        );
+        assert_eq!((p.line, p.column), (1, 1));
+        let lines = std::fs::read(p.file.unwrap()).unwrap();
+        let newlines = lines.iter().filter(|&&b| b == b'\n').count();
+        assert!(p.end_line > 1 && p.end_line <= newlines + 1, "{p:?}");
     }
 }

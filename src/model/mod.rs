@@ -7,13 +7,17 @@
 mod guid;
 mod items;
 mod loc;
+mod locate;
 mod nesting;
+mod prefetch;
 mod source;
 mod strs;
 
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
 pub use loc::Loc;
+use prefetch::prefetch;
+pub use prefetch::prefetch_slice;
 pub use source::{Place, Source};
 pub use strs::{Buf, StrRef, StrSink, Strs};
 
@@ -517,12 +521,16 @@ pub struct Policies {
     pub authorization_policy: bool,
     pub password_reset: Option<PasswordResetPolicy>,
     pub on_prem_password_reset: Option<OnPremPasswordResetPolicy>,
+    /// Where each policy was read, by its key (`passwordResetPolicy`, …).
+    pub locs: Vec<(&'static str, Loc)>,
 }
 
 #[derive(Debug, Default)]
 pub struct TenantInfo {
     pub id: Option<String>,
     pub display_name: Option<String>,
+    /// Where the tenant object was read.
+    pub tenant_loc: Option<Loc>,
     /// `exportedAt` as written in the snapshot, and as Unix seconds.
     pub exported_at: Option<(String, Seconds)>,
     /// JSON files of a snapshot directory that are no collection, tenant or policy file
@@ -583,37 +591,6 @@ pub struct Tenant {
     /// the end), so that a lookup reads one slot instead of searching the whole index.
     upn_dir: Vec<u32>,
     upn_bits: u32,
-}
-
-/// Asks the CPU to start loading `*x` (a hint; see [`Strs::prefetch`]).
-#[inline]
-fn prefetch<T>(x: &T) {
-    prefetch_ptr((x as *const T).cast());
-}
-
-/// Asks the CPU to start loading the items of `s` (the first and last cache line): a hint for
-/// loops that read the boxed slices of objects ahead (see [`Strs::prefetch`]).
-#[inline]
-pub fn prefetch_slice<T>(s: &[T]) {
-    if let Some(first) = s.first() {
-        let a: *const u8 = (first as *const T).cast();
-        let b = a.wrapping_add(std::mem::size_of_val(s) - 1);
-        prefetch_ptr(a);
-        if (a as usize) >> 6 != (b as usize) >> 6 {
-            prefetch_ptr(b);
-        }
-    }
-}
-
-#[inline]
-fn prefetch_ptr(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// The top `bits` bits of `key` (`bits` at most 32).

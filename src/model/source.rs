@@ -16,47 +16,55 @@ pub struct Source {
     pub segments: Box<[usize]>,
 }
 
-/// Where an object is: its file (`None` for standard input), 1-based line and column (the
-/// column counts characters), and the byte offset in that file's text.
+/// Where an object is: its file (`None` for standard input), and the 1-based line and column
+/// (counting characters) of its first and last character (`{` and `}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place<'a> {
     pub file: Option<&'a Path>,
     pub line: usize,
     pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
 }
 
 impl Tenant {
-    /// The places of `locs`, in their order. One pass over each file's text up to the last
-    /// place asked for in it (the locations are sorted first), so the cost is linear in the
-    /// input whatever the number of findings.
+    /// The places of `locs`, in their order. Each distinct object is scanned once for its end
+    /// and each file's text is swept once, up to the last place asked for in it, so the cost
+    /// is linear in the input whatever the number of findings (objects do not overlap).
     pub fn places(&self, locs: &[Loc]) -> Vec<Option<Place<'_>>> {
-        let mut order: Vec<usize> = (0..locs.len()).collect();
-        order.sort_unstable_by_key(|&i| locs.get(i).copied());
-        let mut out = vec![None; locs.len()];
-        // The sweep: (file, segment, offset reached, line, column) carried from one place to
+        let mut uniq = locs.to_vec();
+        uniq.sort_unstable();
+        uniq.dedup();
+        // Every start and end, as (file, offset, slot): slot 2k is object k's start, 2k+1 its end.
+        let mut marks = Vec::with_capacity(uniq.len() * 2);
+        for (k, loc) in uniq.iter().enumerate() {
+            let Some(text) = self.text_of(loc.file()) else {
+                continue;
+            };
+            marks.push((loc.file(), loc.offset(), 2 * k));
+            marks.push((loc.file(), value_end(text, loc.offset()), 2 * k + 1));
+        }
+        marks.sort_unstable();
+        let mut at = vec![(0usize, 0usize, None); uniq.len() * 2];
+        // The sweep: (file, segment, offset reached, line, column) carried from one mark to
         // the next within a file and segment.
-        let mut at: Option<(u32, usize, usize, usize, usize)> = None;
-        for i in order {
-            let Some(loc) = locs.get(i).copied() else {
+        let mut sweep: Option<(u32, usize, usize, usize, usize)> = None;
+        for (file, offset, slot) in marks {
+            let (Some(src), Some(text)) =
+                (self.info.sources.get(file as usize), self.text_of(file))
+            else {
                 continue;
             };
-            let Some(src) = self.info.sources.get(loc.file() as usize) else {
-                continue;
-            };
-            let Some(buf) = self.strs.buf(loc.file() as usize) else {
-                continue;
-            };
-            let text = buf.get(src.start..).unwrap_or_default();
             let seg = src
                 .segments
-                .partition_point(|&s| s <= loc.offset())
+                .partition_point(|&s| s <= offset)
                 .saturating_sub(1);
             let seg_start = src.segments.get(seg).copied().unwrap_or(0);
-            let (mut off, mut line, mut col) = match at {
-                Some((f, s, off, line, col)) if f == loc.file() && s == seg => (off, line, col),
+            let (mut off, mut line, mut col) = match sweep {
+                Some((f, s, off, line, col)) if f == file && s == seg => (off, line, col),
                 _ => (seg_start, 1, 1),
             };
-            for &b in text.get(off..loc.offset()).unwrap_or_default() {
+            for &b in text.get(off..offset).unwrap_or_default() {
                 if b == b'\n' {
                     line += 1;
                     col = 1;
@@ -64,20 +72,93 @@ impl Tenant {
                     col += 1;
                 }
             }
-            off = loc.offset().max(off);
-            at = Some((loc.file(), seg, off, line, col));
-            let file = src.first.and_then(|f| {
+            off = offset.max(off);
+            sweep = Some((file, seg, off, line, col));
+            let path = src.first.and_then(|f| {
                 let k = f as usize + if src.segments.is_empty() { 0 } else { seg };
                 self.info.files.get(k).map(|p| p.as_path())
             });
-            if let Some(slot) = out.get_mut(i) {
-                *slot = Some(Place {
-                    file,
-                    line,
-                    column: col,
-                });
+            if let Some(a) = at.get_mut(slot) {
+                *a = (line, col, Some(path));
             }
         }
-        out
+        locs.iter()
+            .map(|loc| {
+                let k = uniq.binary_search(loc).ok()?;
+                let &(line, column, file) = at.get(2 * k)?;
+                let &(end_line, end_column, _) = at.get(2 * k + 1)?;
+                Some(Place {
+                    file: file?,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                })
+            })
+            .collect()
+    }
+
+    /// The text of loaded file `file` (after its byte order mark).
+    fn text_of(&self, file: u32) -> Option<&[u8]> {
+        let src = self.info.sources.get(file as usize)?;
+        self.strs.buf(file as usize)?.get(src.start..)
+    }
+}
+
+/// The offset of the last byte of the JSON value that starts at `start` (its closing bracket
+/// or quote; the last byte of a number or literal); the end of `text` if it is not closed.
+fn value_end(text: &[u8], start: usize) -> usize {
+    let last = text.len().saturating_sub(1);
+    let Some(rest) = text.get(start..) else {
+        return last;
+    };
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in rest.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+                if depth == 0 {
+                    return start + i;
+                }
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return start + i;
+                }
+            }
+            b',' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => {
+                return (start + i).saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_end;
+
+    #[test]
+    fn value_end_finds_the_closing_bracket() {
+        let t = br#"[{"a": "}\"{", "b": [1, {"c": 2}]}, 3]"#;
+        assert_eq!(t[value_end(t, 1)], b'}');
+        assert_eq!(value_end(t, 1), t.len() - 5);
+        assert_eq!(value_end(t, 0), t.len() - 1);
+        assert_eq!(value_end(b"12, 3", 0), 1);
+        assert_eq!(value_end(br#""x\"y" "#, 0), 5);
+        assert_eq!(value_end(b"{\"open", 0), 5, "unclosed: the end of the text");
     }
 }

@@ -62,6 +62,9 @@ pub(super) fn assemble(
     let mut policies = Vec::new();
     let mut extra_members = Vec::new();
     for (file, h) in heads {
+        if let Some(at) = h.tenant_at {
+            parts.info.tenant_loc = Loc::new(file as u32, at);
+        }
         if let Some(t) = h.tenant {
             parts.info.id = t.id.map(|x| x.0).or(parts.info.id.take());
             parts.info.display_name = t
@@ -72,12 +75,20 @@ pub(super) fn assemble(
         if let Some(s) = h.exported_at {
             parts.info.exported_at = Some((s.0, s.1));
         }
-        policies.extend(h.policies);
+        policies.extend(
+            h.policies
+                .into_iter()
+                .map(|(slot, p, at)| (slot, p, file, at)),
+        );
         for (of, id, offset, ids) in h.members {
             extra_members.push((of, file, offset, id, ids));
         }
     }
-    for (_, p) in policies {
+    for (slot, p, file, at) in policies {
+        if let Some(loc) = Loc::new(file as u32, at) {
+            parts.policies.locs.retain(|&(k, _)| k != slot.key());
+            parts.policies.locs.push((slot.key(), loc));
+        }
         match p {
             Policy::Present => parts.policies.authorization_policy = true,
             Policy::PasswordReset(w) => {

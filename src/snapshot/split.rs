@@ -64,7 +64,10 @@ pub(super) struct TenantFile {
 pub(super) struct Head {
     pub(super) exported_at: Option<Stamp>,
     pub(super) tenant: Option<WireTenant>,
-    pub(super) policies: Vec<(PolicySlot, Policy)>,
+    /// Byte offset of the tenant object in the file (where reports point tenant findings).
+    pub(super) tenant_at: Option<usize>,
+    /// Each policy, with the byte offset of its object in the file.
+    pub(super) policies: Vec<(PolicySlot, Policy, usize)>,
     /// Members read from files: of a group or a role, its id, the byte offset where they were
     /// read (for messages), their ids.
     pub(super) members: Vec<(MemberOf, Guid, usize, Vec<Guid>)>,
@@ -83,20 +86,69 @@ pub(super) enum Policy {
     OnPrem(WireOnPremPolicy),
 }
 
-impl Head {
-    fn policies(&mut self, p: RawPolicies) {
-        if p.authorization_policy.is_some() {
-            self.policies
-                .push((PolicySlot::Authorization, Policy::Present));
-        }
-        if let Some(w) = p.password_reset_policy {
-            self.policies
-                .push((PolicySlot::PasswordReset, Policy::PasswordReset(w)));
-        }
-        if let Some(w) = p.on_premises_password_reset_policy {
-            self.policies.push((PolicySlot::OnPrem, Policy::OnPrem(w)));
+impl PolicySlot {
+    /// The policy's key in a snapshot's `policies` object (and its object id in reports).
+    pub(super) fn key(self) -> &'static str {
+        match self {
+            PolicySlot::Authorization => "authorizationPolicy",
+            PolicySlot::PasswordReset => "passwordResetPolicy",
+            PolicySlot::OnPrem => "onPremisesPasswordResetPolicy",
         }
     }
+}
+
+impl Head {
+    /// Adds the policies of `p`; `at` gives the offset of each one's object.
+    fn policies(&mut self, p: RawPolicies, at: impl Fn(PolicySlot) -> usize) {
+        if p.authorization_policy.is_some() {
+            let s = PolicySlot::Authorization;
+            self.policies.push((s, Policy::Present, at(s)));
+        }
+        if let Some(w) = p.password_reset_policy {
+            let s = PolicySlot::PasswordReset;
+            self.policies.push((s, Policy::PasswordReset(w), at(s)));
+        }
+        if let Some(w) = p.on_premises_password_reset_policy {
+            let s = PolicySlot::OnPrem;
+            self.policies.push((s, Policy::OnPrem(w), at(s)));
+        }
+    }
+}
+
+/// Where the value of each key of the object at `start` of `text` begins (keys as written,
+/// first letter lower-cased). The object has been parsed already, so a scan error only ends
+/// the list early.
+fn member_offsets<'t>(text: &'t str, start: usize) -> Vec<(std::borrow::Cow<'t, str>, usize)> {
+    let mut out = Vec::new();
+    let mut s = Scanner::at(text, start);
+    if s.expect(b'{', "an object").is_err() || s.peek() == Some(b'}') {
+        return out;
+    }
+    while let Ok(key) = s.key() {
+        s.peek();
+        out.push((keys::camel(key), s.pos));
+        if s.value().is_err() || !s.next_or_close(b'}', "a property").unwrap_or(false) {
+            break;
+        }
+    }
+    out
+}
+
+/// The offset of `slot`'s object among `members` (from [`member_offsets`]), else `fallback`.
+fn policy_at(
+    members: &[(std::borrow::Cow<str>, usize)],
+    slot: PolicySlot,
+    fallback: usize,
+) -> usize {
+    members
+        .iter()
+        .find(|(k, _)| k == slot.key())
+        .map_or(fallback, |&(_, at)| at)
+}
+
+/// Where the first non-blank character of `text` is.
+fn first_char(text: &str) -> usize {
+    text.len() - text.trim_start().len()
 }
 
 /// Splits one scanned collection value (an array, a Graph page, or an array of pages) into
@@ -334,6 +386,11 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Where `slice` (a part of `text`) starts in it.
+fn offset_in(text: &str, slice: &str) -> usize {
+    (slice.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
 /// A single-file snapshot: `{"exportedAt": …, "tenant": …, "users": [...], …}`.
 pub(super) fn split_document<'s, 'a: 's>(
     sp: &mut Splitter<'_, 's, 'a>,
@@ -378,11 +435,14 @@ pub(super) fn split_document<'s, 'a: 's>(
                             head.exported_at = f.parse_slice::<Option<Stamp>>(sp.file, v)?
                         }
                         "tenant" => {
-                            head.tenant = f.parse_slice::<Option<WireTenant>>(sp.file, v)?
+                            head.tenant = f.parse_slice::<Option<WireTenant>>(sp.file, v)?;
+                            head.tenant_at = Some(offset_in(text, v));
                         }
                         "policies" => {
                             if let Some(p) = f.parse_slice::<Option<RawPolicies>>(sp.file, v)? {
-                                head.policies(p);
+                                let at = offset_in(text, v);
+                                let members = member_offsets(text, at);
+                                head.policies(p, |slot| policy_at(&members, slot, at));
                             }
                         }
                         "value" => {
@@ -463,10 +523,15 @@ pub(super) fn split_file<'s, 'a: 's>(
                 exported_at: None,
             });
             head.exported_at = t.exported_at;
+            head.tenant_at = Some(first_char(f.text()));
         }
         Role::Policies => {
             f.expect_object(fi, "an object of policies", "")?;
-            head.policies(f.parse_slice(fi, f.text())?)
+            let at = first_char(f.text());
+            let members = member_offsets(f.text(), at);
+            head.policies(f.parse_slice(fi, f.text())?, |slot| {
+                policy_at(&members, slot, at)
+            })
         }
         Role::Policy(k) => {
             f.expect_object(fi, "a policy object", "")?;
@@ -482,7 +547,7 @@ pub(super) fn split_file<'s, 'a: 's>(
                     p.on_premises_password_reset_policy = Some(f.parse_slice(fi, f.text())?)
                 }
             }
-            head.policies(p);
+            head.policies(p, |_| first_char(f.text()));
         }
     }
     Ok(head)
