@@ -48,6 +48,7 @@ enum FormatArg {
     Csv,
     Junit,
     Markdown,
+    Sarif,
 }
 
 impl From<FormatArg> for Format {
@@ -58,6 +59,7 @@ impl From<FormatArg> for Format {
             FormatArg::Csv => Format::Csv,
             FormatArg::Junit => Format::Junit,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Sarif => Format::Sarif,
         }
     }
 }

@@ -839,7 +839,8 @@ fn report_arguments_are_checked_before_any_work() {
         (
             vec![format!("xml={f}")],
             format!(
-                "error: --report xml={f}: unknown format `xml` (expected one of text, json, csv, junit, markdown)"
+                "error: --report xml={f}: unknown format `xml` (expected one of {})",
+                tenantlint::report::Format::ALL.map(|f| f.name()).join(", ")
             ),
         ),
         (

@@ -5,10 +5,11 @@ mod json;
 mod junit;
 mod markdown;
 pub mod rules;
+mod sarif;
 mod text;
 
 use crate::engine::RunResult;
-use crate::model::{CollectionKind, Tenant};
+use crate::model::{CollectionKind, Place, Tenant};
 use crate::rules::{Finding, Severity};
 use std::io::{self, Write};
 
@@ -19,18 +20,20 @@ pub enum Format {
     Csv,
     Junit,
     Markdown,
+    Sarif,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Text,
         Format::Json,
         Format::Csv,
         Format::Junit,
         Format::Markdown,
+        Format::Sarif,
     ];
 
     /// The name `--format` and `--report` take.
@@ -41,6 +44,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
         }
     }
 }
@@ -114,6 +118,53 @@ pub fn rfc3339(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).map_or_else(|_| secs.to_string(), |t| t.to_string())
 }
 
+/// Where each finding's object and related objects were read (for SARIF and GitHub
+/// annotations): found through the model's indexes, then placed in one sweep per file.
+struct Places<'t> {
+    places: Vec<Option<Place<'t>>>,
+    /// Where each finding's entries start in `places`: its object, then its related objects.
+    starts: Vec<usize>,
+}
+
+impl<'t> Places<'t> {
+    fn new(r: &Report<'t>) -> Places<'t> {
+        let findings = &r.result.findings;
+        let mut starts = Vec::with_capacity(findings.len() + 1);
+        let mut objects = Vec::new();
+        for f in findings {
+            starts.push(objects.len());
+            objects.push((f.object.kind, f.object.id.as_str()));
+            objects.extend(f.related.iter().map(|o| (o.kind, o.id.as_str())));
+        }
+        starts.push(objects.len());
+        let found = r.tenant.locate(objects);
+        let locs: Vec<_> = found.iter().flatten().copied().collect();
+        let mut placed = r.tenant.places(&locs).into_iter();
+        let places = found
+            .iter()
+            .map(|l| l.and_then(|_| placed.next().flatten()))
+            .collect();
+        Places { places, starts }
+    }
+
+    fn range(&self, i: usize) -> &[Option<Place<'t>>] {
+        let (Some(&a), Some(&b)) = (self.starts.get(i), self.starts.get(i + 1)) else {
+            return &[];
+        };
+        self.places.get(a..b).unwrap_or_default()
+    }
+
+    /// Where finding `i`'s object is.
+    fn of(&self, i: usize) -> Option<Place<'t>> {
+        self.range(i).first().copied().flatten()
+    }
+
+    /// Where finding `i`'s related objects are, in their order.
+    fn related(&self, i: usize) -> &[Option<Place<'t>>] {
+        self.range(i).get(1..).unwrap_or_default()
+    }
+}
+
 /// Each rule's findings, in code order: the findings are sorted by rule code, so each rule's
 /// are one run of them.
 fn by_rule(findings: &[Finding]) -> Vec<(&'static crate::rules::RuleMeta, &[Finding])> {
@@ -158,5 +209,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
         Format::Csv => csv::write(reports, w),
         Format::Junit => junit::write(reports, w),
         Format::Markdown => markdown::write(reports, w),
+        Format::Sarif => sarif::write(reports, w),
     }
 }
