@@ -49,6 +49,7 @@ enum FormatArg {
     Junit,
     Markdown,
     Sarif,
+    Github,
 }
 
 impl From<FormatArg> for Format {
@@ -60,6 +61,7 @@ impl From<FormatArg> for Format {
             FormatArg::Junit => Format::Junit,
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reporters: one per output format, behind one `match`. They render findings, not input.
 
 mod csv;
+mod github;
 mod json;
 mod junit;
 mod markdown;
@@ -21,19 +22,21 @@ pub enum Format {
     Junit,
     Markdown,
     Sarif,
+    Github,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Text,
         Format::Json,
         Format::Csv,
         Format::Junit,
         Format::Markdown,
         Format::Sarif,
+        Format::Github,
     ];
 
     /// The name `--format` and `--report` take.
@@ -45,6 +48,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
+            Format::Github => "github",
         }
     }
 }
@@ -210,5 +214,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
         Format::Junit => junit::write(reports, w),
         Format::Markdown => markdown::write(reports, w),
         Format::Sarif => sarif::write(reports, w),
+        Format::Github => github::write(reports, w),
     }
 }
