@@ -50,6 +50,7 @@ enum FormatArg {
     Markdown,
     Sarif,
     Github,
+    Html,
 }
 
 impl From<FormatArg> for Format {
@@ -62,6 +63,7 @@ impl From<FormatArg> for Format {
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Github => Format::Github,
+            FormatArg::Html => Format::Html,
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct RunResult {
     pub ran: Vec<&'static RuleMeta>,
     /// Wall time of each rule, in code order (for `TENANTLINT_TIMINGS=1`).
     pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// The tenant's display name as reports show it (a pseudonym with `--redact`).
+    pub tenant_name: Option<String>,
 }
 
 /// A rule that did not run.
@@ -97,6 +99,7 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
         skipped,
         ran,
         timings,
+        tenant_name: tenant.info.display_name.clone(),
     }
 }
 

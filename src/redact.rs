@@ -134,6 +134,9 @@ impl Redactor {
                 f.idents.clear();
             }
         });
+        if let Some(n) = &mut result.tenant_name {
+            *n = self.name(n);
+        }
         for s in &mut result.skipped {
             if !s.idents.is_empty() {
                 s.reason = ident::replace(&s.reason, &s.idents, |k, t| self.ident(k, t));

@@ -108,10 +108,13 @@ fn unescaped(format: Format, s: String) -> String {
             .replace("&gt;", ">")
             .replace("&quot;", "\"")
             .replace("&apos;", "'")
+            .replace("&#39;", "'")
             .replace("&amp;", "&")
     };
     match format {
         Format::Junit => entities(&s),
+        // Entities in the page, `\u003c` for `<` in its JSON data block.
+        Format::Html => entities(&s).replace("\\u003c", "<"),
         Format::Markdown => {
             let mut out = String::with_capacity(s.len());
             let mut chars = s.chars().peekable();

@@ -2,6 +2,7 @@
 
 mod csv;
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -23,13 +24,14 @@ pub enum Format {
     Markdown,
     Sarif,
     Github,
+    Html,
 }
 
 impl Format {
     /// Every report format. Tests and the fuzz targets render each of them, so a format added
     /// here is covered at once; a test in `cli.rs` fails if the command line offers a format
     /// that is missing from this list.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Text,
         Format::Json,
         Format::Csv,
@@ -37,6 +39,7 @@ impl Format {
         Format::Markdown,
         Format::Sarif,
         Format::Github,
+        Format::Html,
     ];
 
     /// The name `--format` and `--report` take.
@@ -49,6 +52,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::Html => "html",
         }
     }
 }
@@ -215,5 +219,6 @@ pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool)
         Format::Markdown => markdown::write(reports, w),
         Format::Sarif => sarif::write(reports, w),
         Format::Github => github::write(reports, w),
+        Format::Html => html::write(reports, w),
     }
 }
