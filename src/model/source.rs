@@ -64,13 +64,13 @@ impl Tenant {
                 Some((f, s, off, line, col)) if f == file && s == seg => (off, line, col),
                 _ => (seg_start, 1, 1),
             };
-            for &b in text.get(off..offset).unwrap_or_default() {
-                if b == b'\n' {
-                    line += 1;
-                    col = 1;
-                } else if b & 0xC0 != 0x80 {
-                    col += 1;
+            let gap = text.get(off..offset).unwrap_or_default();
+            match memchr::memrchr(b'\n', gap) {
+                Some(last) => {
+                    line += count(gap, |b| b == b'\n');
+                    col = 1 + chars(gap.get(last + 1..).unwrap_or_default());
                 }
+                None => col += chars(gap),
             }
             off = offset.max(off);
             sweep = Some((file, seg, off, line, col));
@@ -103,6 +103,19 @@ impl Tenant {
         let src = self.info.sources.get(file as usize)?;
         self.strs.buf(file as usize)?.get(src.start..)
     }
+}
+
+/// How many bytes of `s` match `p`, in blocks of 255 that the compiler vectorizes (a u8
+/// count per block cannot overflow): the sweep over a multi-gigabyte file is this loop.
+fn count(s: &[u8], p: impl Fn(u8) -> bool) -> usize {
+    s.chunks(255)
+        .map(|c| c.iter().map(|&b| u8::from(p(b))).sum::<u8>() as usize)
+        .sum()
+}
+
+/// Characters in UTF-8 text: the bytes that are not continuation bytes.
+fn chars(s: &[u8]) -> usize {
+    count(s, |b| b & 0xC0 != 0x80)
 }
 
 /// The offset of the last byte of the JSON value that starts at `start` (its closing bracket
@@ -149,7 +162,15 @@ fn value_end(text: &[u8], start: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::value_end;
+    use super::{chars, count, value_end};
+
+    #[test]
+    fn counts_lines_and_characters() {
+        let s = "a\nbé\n€x\n".repeat(300);
+        assert_eq!(count(s.as_bytes(), |b| b == b'\n'), 900);
+        assert_eq!(chars(s.as_bytes()), s.chars().count());
+        assert_eq!(chars(b""), 0);
+    }
 
     #[test]
     fn value_end_finds_the_closing_bracket() {
