@@ -1,12 +1,14 @@
 //! The command line: clap types, converted to [`Settings`](crate::settings) at the boundary.
 
 use crate::commands;
+use crate::config::{self, Exemption};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::redact::Redactor;
 use crate::report::Format;
+use crate::rules::{self, Rule, RuleMeta};
 use crate::rules::{Options, Severity};
-use crate::settings::{CheckSettings, Command, Redaction};
+use crate::settings::{CheckSettings, Command, FailOn, Redaction};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -22,6 +24,8 @@ struct Cli {
 enum Cmd {
     /// Lint one or more tenant snapshots.
     Check(Box<CheckArgs>),
+    /// Record a snapshot's findings as accepted, for `check --baseline FILE`.
+    Baseline(Box<BaselineArgs>),
     /// List every rule.
     Rules {
         /// Output format.
@@ -76,24 +80,9 @@ enum FailOnArg {
     Never,
 }
 
+/// What every linting command shares: which rules, their options and the configuration.
 #[derive(clap::Args)]
-struct CheckArgs {
-    /// Snapshot: a .json or .json.gz file, a directory of Graph responses, or - for stdin.
-    #[arg(required = true, value_name = "SNAPSHOT")]
-    snapshots: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
-    /// Write the report to FILE (written whole, or not at all) instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// Also write the report in FORMAT to FILE (repeatable; each written whole, or not at all),
-    /// e.g. --report json=tenantlint.json --report csv=findings.csv.
-    #[arg(long = "report", value_name = "FORMAT=FILE")]
-    reports: Vec<String>,
-    /// Exit 1 when a finding has this severity or higher.
-    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
-    fail_on: FailOnArg,
+struct LintArgs {
     /// Only these rules: codes, names or code prefixes (LIC, SSPR002, duplicate-upn).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
@@ -112,6 +101,41 @@ struct CheckArgs {
     /// No progress output.
     #[arg(long, short)]
     quiet: bool,
+    /// Read the settings from FILE (default: tenantlint.toml in the working directory or a
+    /// parent, up to the git root).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any tenantlint.toml.
+    #[arg(long)]
+    no_config: bool,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Snapshot: a .json or .json.gz file, a directory of Graph responses, or - for stdin.
+    #[arg(required_unless_present = "show_config", value_name = "SNAPSHOT")]
+    snapshots: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+    /// Write the report to FILE (written whole, or not at all) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (repeatable; each written whole, or not at all),
+    /// e.g. --report json=tenantlint.json --report csv=findings.csv.
+    #[arg(long = "report", value_name = "FORMAT=FILE")]
+    reports: Vec<String>,
+    /// Exit 1 when a finding has this severity or higher [default: error, or the config's].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOnArg>,
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Report only findings that are not in FILE (written by `tenantlint baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Print the effective settings, and where each came from, instead of linting.
+    #[arg(long)]
+    show_config: bool,
     /// Replace UPNs, mail and proxy addresses, display names and phone numbers in the report
     /// with stable pseudonyms (domains and object ids kept); see docs/redaction.md.
     #[arg(long)]
@@ -123,6 +147,18 @@ struct CheckArgs {
     /// Read the redaction key (hex) from FILE (implies --redact).
     #[arg(long, value_name = "FILE")]
     redact_key_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct BaselineArgs {
+    /// The snapshot whose findings are accepted.
+    #[arg(value_name = "SNAPSHOT")]
+    snapshot: String,
+    /// The baseline file to write (whole, or not at all).
+    #[arg(long, short, value_name = "FILE", required = true)]
+    output: PathBuf,
+    #[command(flatten)]
+    lint: LintArgs,
 }
 
 /// The redaction the arguments ask for: none, a given key, or a random one.
@@ -176,55 +212,246 @@ fn report_arg(arg: &str) -> Result<(Format, PathBuf), Error> {
     Ok((format.into(), PathBuf::from(file)))
 }
 
+fn fail_on(a: FailOnArg) -> FailOn {
+    match a {
+        FailOnArg::Error => Some(Severity::Error),
+        FailOnArg::Warning => Some(Severity::Warning),
+        FailOnArg::Info => Some(Severity::Info),
+        FailOnArg::Never => None,
+    }
+}
+
+/// The settings every linting command shares, merged from the defaults, the configuration
+/// file and the command line (which wins), with a record of where each came from.
+struct Effective {
+    rules: Vec<&'static dyn Rule>,
+    severities: Vec<(&'static RuleMeta, Severity)>,
+    options: Options,
+    exemptions: Vec<Exemption>,
+    fail_on: FailOn,
+    now: Option<i64>,
+    /// What `--show-config` prints.
+    shown: String,
+}
+
+fn effective(lint: &LintArgs, cli_fail_on: Option<FailOnArg>) -> Result<Effective, Error> {
+    use std::fmt::Write as _;
+    let config = if lint.no_config {
+        None
+    } else if let Some(p) = &lint.config {
+        Some(config::load(p).map_err(Error::Usage)?)
+    } else {
+        let cwd =
+            std::env::current_dir().map_err(|e| Error::Usage(format!("working directory: {e}")))?;
+        config::discover(&cwd)
+            .map(|p| config::load(&p))
+            .transpose()
+            .map_err(Error::Usage)?
+    };
+    let mut shown = format!(
+        "# tenantlint {}: effective settings\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let from = |line: usize| {
+        config
+            .as_ref()
+            .map_or(String::new(), |c| format!("{}:{line}", c.path.display()))
+    };
+    let _ = match (&config, lint.no_config) {
+        (Some(c), _) => writeln!(shown, "# configuration: {}", c.path.display()),
+        (None, true) => writeln!(shown, "# configuration: none (--no-config)"),
+        (None, false) => writeln!(
+            shown,
+            "# configuration: none ({} not found in the working directory or its parents up to the git root)",
+            config::FILE_NAME
+        ),
+    };
+    let fail = match (
+        cli_fail_on,
+        config.as_ref().and_then(|c| c.fail_on.as_ref()),
+    ) {
+        (Some(a), _) => (fail_on(a), "--fail-on".to_owned()),
+        (None, Some(c)) => (c.value, from(c.line)),
+        (None, None) => (Some(Severity::Error), "default".to_owned()),
+    };
+    let _ = writeln!(
+        shown,
+        "fail-on = \"{}\"  # {}",
+        fail.0.map_or("never", |s| s.as_str()),
+        fail.1
+    );
+    let pick = |cli: &[String], conf: Option<&config::At<Vec<String>>>, flag: &str| {
+        if !cli.is_empty() {
+            (cli.to_vec(), flag.to_owned())
+        } else if let Some(c) = conf {
+            (c.value.clone(), from(c.line))
+        } else {
+            (Vec::new(), "default".to_owned())
+        }
+    };
+    let select = pick(
+        &lint.select,
+        config.as_ref().and_then(|c| c.select.as_ref()),
+        "--select",
+    );
+    let ignore = pick(
+        &lint.ignore,
+        config.as_ref().and_then(|c| c.ignore.as_ref()),
+        "--ignore",
+    );
+    for (key, (list, origin)) in [("select", &select), ("ignore", &ignore)] {
+        let _ = writeln!(
+            shown,
+            "{key} = {}  # {origin}",
+            serde_json::to_string(list).unwrap_or_default()
+        );
+    }
+    let mut rules = crate::engine::select(&select.0, &ignore.0).map_err(Error::Usage)?;
+    let mut severities = Vec::new();
+    let mut rule_lines = String::new();
+    for c in config.iter().flat_map(|c| &c.severities) {
+        let (meta, sev) = c.value;
+        match sev {
+            None => rules.retain(|r| r.meta().code != meta.code),
+            Some(s) => severities.push((meta, s)),
+        }
+        let _ = writeln!(
+            rule_lines,
+            "{}.severity = \"{}\"  # {}",
+            meta.code,
+            sev.map_or("off", |s| s.as_str()),
+            from(c.line)
+        );
+    }
+    let codes: Vec<&str> = rules.iter().map(|r| r.meta().code).collect();
+    let _ = writeln!(shown, "# {} rules run: {}", codes.len(), codes.join(", "));
+    if !rule_lines.is_empty() {
+        let _ = write!(shown, "\n[rules]\n{rule_lines}");
+    }
+    let mut options = Options::default();
+    for o in config.iter().flat_map(|c| &c.options) {
+        options.set(&o.value).map_err(Error::Usage)?;
+    }
+    for o in &lint.options {
+        options.set(o).map_err(Error::Usage)?;
+    }
+    let _ = writeln!(shown, "\n[options]");
+    for o in rules::options::ALL {
+        let given = |spec: &str| {
+            spec.split_once('=')
+                .is_some_and(|(n, _)| n.trim() == o.name)
+        };
+        let origin = if lint.options.iter().any(|s| given(s)) {
+            "--option".to_owned()
+        } else if let Some(c) = config
+            .iter()
+            .flat_map(|c| &c.options)
+            .find(|c| given(&c.value))
+        {
+            from(c.line)
+        } else {
+            "default".to_owned()
+        };
+        let _ = writeln!(shown, "{} = {}  # {origin}", o.name, options.get(o.name));
+    }
+    let exemptions = config.map(|c| c.exemptions).unwrap_or_default();
+    for e in &exemptions {
+        let _ = write!(
+            shown,
+            "\n[[exemptions]]  # {}\nrule = \"{}\"\nobject = {}\nreason = {}\n",
+            e.origin,
+            e.rule.code,
+            serde_json::to_string(&e.object).unwrap_or_default(),
+            serde_json::to_string(&e.reason).unwrap_or_default()
+        );
+        if let Some((d, _)) = &e.expires {
+            let _ = writeln!(shown, "expires = \"{d}\"");
+        }
+    }
+    let now = lint
+        .now
+        .as_ref()
+        .map(|s| {
+            crate::snapshot::wire::parse_timestamp(s).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--now `{s}` is not an RFC 3339 timestamp (e.g. 2026-11-20T08:00:00Z)"
+                ))
+            })
+        })
+        .transpose()?;
+    if lint.threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    Ok(Effective {
+        rules,
+        severities,
+        options,
+        exemptions,
+        fail_on: fail.0,
+        now,
+        shown,
+    })
+}
+
+fn check_settings(
+    lint: &LintArgs,
+    e: Effective,
+    format: Format,
+    output: Option<PathBuf>,
+) -> CheckSettings {
+    CheckSettings {
+        snapshots: Vec::new(),
+        format,
+        output,
+        reports: Vec::new(),
+        fail_on: e.fail_on,
+        rules: e.rules,
+        now: e.now,
+        options: e.options,
+        threads: lint.threads,
+        quiet: lint.quiet,
+        redact: None,
+        severities: e.severities,
+        exemptions: e.exemptions,
+        baseline: None,
+    }
+}
+
 fn settings(cli: Cli) -> Result<Command, Error> {
     Ok(match cli.command {
         Cmd::Rules { format } => Command::Rules {
             json: matches!(format, ListFormat::Json),
         },
         Cmd::Explain { rule } => Command::Explain { query: rule },
+        Cmd::Baseline(a) => {
+            let e = effective(&a.lint, None)?;
+            let mut s = check_settings(&a.lint, e, Format::Json, None);
+            s.snapshots = vec![a.snapshot];
+            Command::Baseline(s, a.output)
+        }
         Cmd::Check(a) => {
-            let rules = crate::engine::select(&a.select, &a.ignore).map_err(Error::Usage)?;
-            let redact = redaction(&a)?;
-            let now = a
-                .now
-                .map(|s| {
-                    crate::snapshot::wire::parse_timestamp(&s).ok_or_else(|| {
-                        Error::Usage(format!(
-                            "--now `{s}` is not an RFC 3339 timestamp (e.g. 2026-11-20T08:00:00Z)"
-                        ))
-                    })
-                })
-                .transpose()?;
-            let mut options = Options::default();
-            for o in &a.options {
-                options.set(o).map_err(Error::Usage)?;
+            let e = effective(&a.lint, a.fail_on)?;
+            if a.show_config {
+                return Ok(Command::ShowConfig(e.shown));
             }
+            let redact = redaction(&a)?;
             let reports = a
                 .reports
                 .iter()
                 .map(|r| report_arg(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            if a.threads == Some(0) {
-                return Err(Error::Usage("--threads must be at least 1".into()));
-            }
-            Command::Check(CheckSettings {
-                snapshots: a.snapshots,
-                format: a.format.into(),
-                output: a.output,
-                reports,
-                fail_on: match a.fail_on {
-                    FailOnArg::Error => Some(Severity::Error),
-                    FailOnArg::Warning => Some(Severity::Warning),
-                    FailOnArg::Info => Some(Severity::Info),
-                    FailOnArg::Never => None,
-                },
-                rules,
-                now,
-                options,
-                threads: a.threads,
-                quiet: a.quiet,
-                redact,
-            })
+            let baseline = a
+                .baseline
+                .as_deref()
+                .map(crate::baseline::read)
+                .transpose()
+                .map_err(Error::Usage)?;
+            let mut s = check_settings(&a.lint, e, a.format.into(), a.output);
+            s.snapshots = a.snapshots;
+            s.reports = reports;
+            s.redact = redact;
+            s.baseline = baseline;
+            Command::Check(s)
         }
     })
 }

@@ -13,6 +13,8 @@ use std::path::Path;
 pub fn run(cmd: &Command) -> Result<Exit, Error> {
     match cmd {
         Command::Check(s) => check(s),
+        Command::Baseline(s, out) => baseline(s, out),
+        Command::ShowConfig(text) => stdout(|w| w.write_all(text.as_bytes())),
         Command::Rules { json } => stdout(|w| report::rules::write(w, *json)),
         Command::Explain { query } => explain(query),
     }
@@ -86,46 +88,7 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     }
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
-        let start = std::time::Instant::now();
-        let tenant = if s.quiet || !io::stderr().is_terminal() {
-            snapshot::load(spec)?
-        } else {
-            snapshot::load_with_progress(spec, &Bar::new(spec))?
-        };
-        let loaded_at = start.elapsed();
-        for (_, out, label) in &files {
-            if let Some(input) = input_file(&tenant.info, out) {
-                return Err(Error::Usage(format!(
-                    "{label} is the snapshot file {} itself: tenantlint never writes over its input",
-                    input.display()
-                )));
-            }
-        }
-        if !s.quiet {
-            for f in &tenant.info.ignored_files {
-                eprintln!(
-                    "warning: ignored {f}: not a snapshot file (expected users.json, groups.json, …, see docs/snapshot-format.md)"
-                );
-            }
-        }
-        let (now, now_source) = match (s.now, &tenant.info.exported_at) {
-            (Some(n), _) => (n, NowSource::Option),
-            (None, Some((_, t))) => (*t, NowSource::ExportedAt),
-            (None, None) => (jiff::Timestamp::now().as_second(), NowSource::Clock),
-        };
-        let mut result = engine::run(&tenant, now, &s.options, &s.rules);
-        if let Some(r) = &s.redact {
-            r.redactor.result(&mut result);
-        }
-        if timings {
-            eprintln!(
-                "timing: load {loaded_at:.2?}, rules {:.2?}",
-                start.elapsed() - loaded_at
-            );
-            for (code, took) in &result.timings {
-                eprintln!("timing:   {code} {took:.2?}");
-            }
-        }
+        let (tenant, now, now_source, result) = lint(s, spec, &files, timings)?;
         loaded.push((spec, tenant, now, now_source, result));
     }
     let reports: Vec<Report> = loaded
@@ -166,6 +129,80 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     drop(reports);
     std::mem::forget(loaded);
     written
+}
+
+/// Loads one snapshot and lints it: rules, severity overrides and exemptions, the baseline,
+/// then redaction. `files` are the run's report files (none may be the snapshot itself).
+fn lint(
+    s: &CheckSettings,
+    spec: &str,
+    files: &[(report::Format, &Path, String)],
+    timings: bool,
+) -> Result<(crate::model::Tenant, i64, NowSource, engine::RunResult), Error> {
+    let start = std::time::Instant::now();
+    let tenant = if s.quiet || !io::stderr().is_terminal() {
+        snapshot::load(spec)?
+    } else {
+        snapshot::load_with_progress(spec, &Bar::new(spec))?
+    };
+    let loaded_at = start.elapsed();
+    for (_, out, label) in files {
+        if let Some(input) = input_file(&tenant.info, out) {
+            return Err(Error::Usage(format!(
+                "{label} is the snapshot file {} itself: tenantlint never writes over its input",
+                input.display()
+            )));
+        }
+    }
+    if !s.quiet {
+        for f in &tenant.info.ignored_files {
+            eprintln!(
+                "warning: ignored {f}: not a snapshot file (expected users.json, groups.json, …, see docs/snapshot-format.md)"
+            );
+        }
+    }
+    let (now, now_source) = match (s.now, &tenant.info.exported_at) {
+        (Some(n), _) => (n, NowSource::Option),
+        (None, Some((_, t))) => (*t, NowSource::ExportedAt),
+        (None, None) => (jiff::Timestamp::now().as_second(), NowSource::Clock),
+    };
+    let mut result = engine::run(&tenant, now, &s.options, &s.rules);
+    crate::exempt::apply(&mut result, &s.severities, &s.exemptions, now);
+    if let Some(b) = &s.baseline {
+        crate::baseline::apply(&mut result, b);
+    }
+    if let Some(r) = &s.redact {
+        r.redactor.result(&mut result);
+    }
+    if timings {
+        eprintln!(
+            "timing: load {loaded_at:.2?}, rules {:.2?}",
+            start.elapsed() - loaded_at
+        );
+        for (code, took) in &result.timings {
+            eprintln!("timing:   {code} {took:.2?}");
+        }
+    }
+    Ok((tenant, now, now_source, result))
+}
+
+/// `tenantlint baseline SNAPSHOT -o FILE`: the findings `check` would report, recorded.
+fn baseline(s: &CheckSettings, out: &Path) -> Result<Exit, Error> {
+    let label = format!("--output {}", out.display());
+    output_target(&label, out)?;
+    let files = [(report::Format::Json, out, label)];
+    let spec = s.snapshots.first().map_or("-", String::as_str);
+    let (tenant, _, _, result) = lint(s, spec, &files, false)?;
+    write_atomically(out, |w| crate::baseline::write(&result.findings, spec, w))?;
+    if !s.quiet {
+        eprintln!(
+            "wrote {} to {}",
+            report::plural(result.findings.len(), "finding", "findings"),
+            out.display()
+        );
+    }
+    std::mem::forget(tenant);
+    Ok(Exit::Clean)
 }
 
 /// A progress bar on stderr while a large snapshot loads (only on a terminal, not with --quiet).

@@ -16,6 +16,10 @@ pub struct RunResult {
     pub timings: Vec<(&'static str, std::time::Duration)>,
     /// The tenant's display name as reports show it (a pseudonym with `--redact`).
     pub tenant_name: Option<String>,
+    /// What the configuration's exemptions did (see [`crate::exempt`]); empty without any.
+    pub exemptions: crate::exempt::Outcome,
+    /// What `--baseline` did (see [`crate::baseline`]).
+    pub baseline: Option<crate::baseline::Outcome>,
 }
 
 /// A rule that did not run.
@@ -100,6 +104,8 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
         ran,
         timings,
         tenant_name: tenant.info.display_name.clone(),
+        exemptions: crate::exempt::Outcome::default(),
+        baseline: None,
     }
 }
 

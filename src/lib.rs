@@ -22,10 +22,13 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod engine;
 pub mod error;
+pub mod exempt;
 pub mod exit;
 pub mod ident;
 pub mod model;

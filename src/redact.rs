@@ -124,7 +124,7 @@ impl Redactor {
     /// Redacts every finding and skip reason of `result`.
     pub fn result(&self, result: &mut RunResult) {
         use rayon::prelude::*;
-        result.findings.par_iter_mut().for_each(|f| {
+        let finding = |f: &mut crate::rules::Finding| {
             self.object(&mut f.object);
             for o in &mut f.related {
                 self.object(o);
@@ -133,7 +133,30 @@ impl Redactor {
                 f.message = ident::replace(&f.message, &f.idents, |k, t| self.ident(k, t));
                 f.idents.clear();
             }
-        });
+        };
+        result.findings.par_iter_mut().for_each(finding);
+        result
+            .exemptions
+            .exempted
+            .par_iter_mut()
+            .for_each(|(f, _)| finding(f));
+        // An exemption names its object as the configuration does: an address or a name is
+        // replaced as the finding's would be (ids are kept). Reasons are the team's own words.
+        for e in &mut result.exemptions.exemptions {
+            if e.object.contains('@') {
+                e.object = self.address(&e.object);
+            } else if crate::model::Guid::parse(&e.object).is_none() {
+                e.object = self.name(&e.object);
+            }
+        }
+        // Fixed baseline entries come from the baseline file, with no marks to redact by:
+        // they keep their fingerprint and rule only.
+        if let Some(b) = &mut result.baseline {
+            for e in &mut b.fixed {
+                e.object.clear();
+                e.message.clear();
+            }
+        }
         if let Some(n) = &mut result.tenant_name {
             *n = self.name(n);
         }

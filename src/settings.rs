@@ -1,14 +1,23 @@
 //! What a run is asked to do, independent of how the command line spelled it.
 
+use crate::config::Exemption;
 use crate::redact::Redactor;
 use crate::report::Format;
-use crate::rules::{Options, Rule, Severity};
+use crate::rules::{Options, Rule, RuleMeta, Severity};
 use std::path::PathBuf;
 
 pub enum Command {
     Check(CheckSettings),
-    Rules { json: bool },
-    Explain { query: String },
+    /// `baseline SNAPSHOT -o FILE`: the settings of a check of that snapshot, and the file.
+    Baseline(CheckSettings, PathBuf),
+    /// `check --show-config`: the effective settings, each with where it came from.
+    ShowConfig(String),
+    Rules {
+        json: bool,
+    },
+    Explain {
+        query: String,
+    },
 }
 
 /// The lowest severity that makes `check` exit 1; `None` never fails.
@@ -29,6 +38,12 @@ pub struct CheckSettings {
     pub quiet: bool,
     /// `--redact`: how identities are replaced in the reports.
     pub redact: Option<Redaction>,
+    /// Severities the configuration sets per rule (rules it turns off are not in `rules`).
+    pub severities: Vec<(&'static RuleMeta, Severity)>,
+    /// The configuration's exemptions.
+    pub exemptions: Vec<Exemption>,
+    /// `--baseline FILE`: its entries.
+    pub baseline: Option<Vec<crate::baseline::Entry>>,
 }
 
 pub struct Redaction {

@@ -1,6 +1,8 @@
 //! `--format json`: the report shape of SNAPSHOT.md.
 
 use super::{Report, fingerprint};
+use crate::baseline::Entry;
+use crate::config::Exemption;
 use crate::rules::{Finding, Object, Severity};
 use rayon::prelude::*;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -49,6 +51,48 @@ struct Summary<'a> {
     info: usize,
     rules_run: usize,
     rules_skipped: Vec<Skipped<'a>>,
+    // With exemptions in the configuration:
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exempted: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expired_exemptions: Option<Vec<ExemptionOut<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale_exemptions: Option<Vec<ExemptionOut<'a>>>,
+    // With --baseline:
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baselined: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct ExemptionOut<'a> {
+    rule: &'static str,
+    object: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
+    /// Where the configuration says it: `tenantlint.toml:12`.
+    origin: &'a str,
+}
+
+impl<'a> From<&'a Exemption> for ExemptionOut<'a> {
+    fn from(e: &'a Exemption) -> Self {
+        ExemptionOut {
+            rule: e.rule.code,
+            object: &e.object,
+            reason: &e.reason,
+            expires: e.expires.as_ref().map(|(d, _)| d.as_str()),
+            origin: &e.origin,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ExemptedOut<'a> {
+    #[serde(flatten)]
+    finding: FindingOut<'a>,
+    exemption: ExemptionOut<'a>,
 }
 
 #[derive(Serialize)]
@@ -166,10 +210,23 @@ struct ReportOut<'a> {
     tool: Tool,
     snapshot: Snapshot<'a>,
     summary: Summary<'a>,
+    /// Findings an exemption covers (with exemptions in the configuration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exempted: Option<Vec<ExemptedOut<'a>>>,
+    /// Baseline entries no longer found (with --baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<&'a [Entry]>,
+    /// Last: a single report writes its findings after the rest (see [`write`]).
     findings: Findings<'a>,
 }
 
 fn out<'a>(r: &'a Report) -> ReportOut<'a> {
+    let ex = &r.result.exemptions;
+    let exemptions = |ids: &[usize]| -> Vec<ExemptionOut<'a>> {
+        ids.iter()
+            .filter_map(|&i| ex.exemptions.get(i).map(Into::into))
+            .collect()
+    };
     ReportOut {
         tool: Tool {
             name: "tenantlint",
@@ -196,7 +253,24 @@ fn out<'a>(r: &'a Report) -> ReportOut<'a> {
                     reason: &s.reason,
                 })
                 .collect(),
+            exempted: ex.any().then_some(ex.exempted.len()),
+            expired_exemptions: ex.any().then(|| exemptions(&ex.expired)),
+            stale_exemptions: ex.any().then(|| exemptions(&ex.stale)),
+            baselined: r.result.baseline.as_ref().map(|b| b.baselined),
+            fixed: r.result.baseline.as_ref().map(|b| b.fixed.len()),
         },
+        exempted: ex.any().then(|| {
+            ex.exempted
+                .iter()
+                .filter_map(|(f, i)| {
+                    Some(ExemptedOut {
+                        finding: finding_out(f, f.rule.help()),
+                        exemption: ex.exemptions.get(*i)?.into(),
+                    })
+                })
+                .collect()
+        }),
+        fixed: r.result.baseline.as_ref().map(|b| b.fixed.as_slice()),
         findings: Findings(&r.result.findings),
     }
 }

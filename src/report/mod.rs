@@ -188,12 +188,12 @@ fn by_rule(findings: &[Finding]) -> Vec<(&'static crate::rules::RuleMeta, &[Find
 }
 
 /// `3 findings`, `1 finding`.
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// An object as one line of plain text: `user AdeleV@contoso.com (87d349ed-…)`.
-fn object_label(o: &crate::rules::Object) -> String {
+pub fn object_label(o: &crate::rules::Object) -> String {
     format!("{} {} ({})", o.kind.as_str(), o.name, o.id)
 }
 

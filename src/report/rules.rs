@@ -79,7 +79,7 @@ pub fn closest(query: &str) -> Option<&'static str> {
         .map(|(_, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     // One row of the table at a time: `prev` is the row above, `cur` the row being filled.
     let mut prev: Vec<usize> = (0..=b.len()).collect();
