@@ -925,7 +925,8 @@ fn csv_report_reads_back_one_row_per_finding() {
             "object_name",
             "message",
             "related",
-            "fingerprint"
+            "fingerprint",
+            "exemption"
         ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
@@ -939,6 +940,7 @@ fn csv_report_reads_back_one_row_per_finding() {
         assert_eq!(&row[5], f["object"]["id"].as_str().unwrap());
         assert_eq!(&row[7], f["message"].as_str().unwrap());
         assert_eq!(&row[9], f["fingerprint"].as_str().unwrap());
+        assert_eq!(&row[10], "", "no exemptions: no exempted rows");
         assert_eq!(
             row[8].split("; ").filter(|s| !s.is_empty()).count(),
             f["related"].as_array().unwrap().len()

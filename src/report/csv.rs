@@ -5,12 +5,14 @@
 //! file. Related objects are one cell: `type name (id)`, separated by `; `. A cell of tenant
 //! text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
 //! that a spreadsheet shows a display name such as `=HYPERLINK(…)` instead of running it
-//! (OWASP's advice on CSV injection).
+//! (OWASP's advice on CSV injection). Exempted findings follow a snapshot's findings, with
+//! their exemption (reason, end date, where it is written) in the last column, empty for the
+//! others.
 
-use super::{Report, fingerprint, object_label};
+use super::{Report, exemption_note, fingerprint, object_label};
 use std::io::{self, Write};
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "snapshot",
     "rule",
     "name",
@@ -21,6 +23,7 @@ const HEADER: [&str; 10] = [
     "message",
     "related",
     "fingerprint",
+    "exemption",
 ];
 
 /// A cell of text from the tenant, kept from being read as a formula.
@@ -38,7 +41,12 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         .from_writer(w);
     out.write_record(HEADER)?;
     for r in reports {
-        for f in &r.result.findings {
+        let ex = &r.result.exemptions;
+        let exempted = ex.exempted.iter().map(|(f, i)| {
+            let note = ex.exemptions.get(*i).map(exemption_note);
+            (f, note)
+        });
+        for (f, note) in r.result.findings.iter().map(|f| (f, None)).chain(exempted) {
             let related: Vec<String> = f.related.iter().map(object_label).collect();
             out.write_record([
                 &*text(r.source),
@@ -51,6 +59,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 &*text(&f.message),
                 &*text(&related.join("; ")),
                 &fingerprint(f),
+                &*text(note.as_deref().unwrap_or("")),
             ])?;
         }
     }

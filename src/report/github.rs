@@ -10,7 +10,7 @@
 //! escaped as the runner reads them (`%`, CR and LF everywhere; `:` and `,` in properties), so
 //! tenant text can never end a command or start another.
 
-use super::{Places, Report, object_label, plural};
+use super::{ExemptionState, Places, Report, object_label, plural};
 use crate::model::Place;
 use crate::rules::Severity;
 use std::io::{self, Write};
@@ -89,7 +89,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     for r in reports {
         let findings = &r.result.findings;
         let mut summary = format!(
-            "{}: {} ({}, {}, {} info); {} run, {} skipped",
+            "{}: {} ({}, {}, {} info); {} run, {} skipped{}",
             r.source,
             plural(findings.len(), "finding", "findings"),
             plural(r.count(Severity::Error), "error", "errors"),
@@ -97,6 +97,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             r.count(Severity::Info),
             plural(r.result.ran.len(), "rule", "rules"),
             r.result.skipped.len(),
+            r.accepted_note(),
         );
         for s in &r.result.skipped {
             summary.push_str(&format!(
@@ -111,6 +112,29 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             );
         }
         writeln!(w, "::notice title=tenantlint::{}", data(&summary))?;
+        // An expired or stale exemption, on its line of the configuration file.
+        for (e, state) in r.exemption_states() {
+            if matches!(state, ExemptionState::Applied(_)) {
+                continue;
+            }
+            let at = e
+                .origin
+                .rsplit_once(':')
+                .map_or(String::new(), |(file, line)| {
+                    let file = absolute(Path::new(file), cwd);
+                    format!("file={},line={line},", property(&file.to_string_lossy()))
+                });
+            writeln!(
+                w,
+                "::warning {at}title=tenantlint exemption::{}",
+                data(&format!(
+                    "exemption of {} for {} is {}",
+                    e.rule.code,
+                    e.object,
+                    state.label()
+                ))
+            )?;
+        }
         let places = Places::new(r);
         for (i, f) in findings.iter().enumerate() {
             let mut message = format!("{}\n{}", f.message, object_label(&f.object));

@@ -287,6 +287,10 @@ fn facts(r: &Report) -> String {
             r.result.skipped.len()
         ),
     );
+    let accepted = r.accepted_note();
+    if let Some(a) = accepted.strip_prefix("; ") {
+        fact("Accepted", esc(&a.replace("; ", " · ")));
+    }
     s.push_str("</dl>\n");
     s
 }
@@ -369,7 +373,83 @@ fn section(w: &mut dyn Write, r: &Report, n: usize) -> io::Result<()> {
     s.push_str("</tbody></table>\n<nav class=\"pager\" hidden><button type=\"button\" class=\"prev\">Previous</button><span class=\"page\"></span><button type=\"button\" class=\"next\">Next</button></nav>\n<script type=\"application/json\" class=\"data\">");
     w.write_all(s.as_bytes())?;
     data(w, findings)?;
-    w.write_all(b"</script>\n</section>\n")
+    w.write_all(b"</script>\n")?;
+    // After the findings table (the script takes the section's first `table.findings`).
+    w.write_all(accepted(r).as_bytes())?;
+    w.write_all(b"</section>\n")
+}
+
+/// Rows of the exempted and fixed lists shown (the JSON and CSV reports have them all).
+const LIST: usize = 1000;
+
+/// The exemptions and what each did, the exempted findings, and the baseline's fixed entries.
+fn accepted(r: &Report) -> String {
+    let mut s = String::new();
+    let states = r.exemption_states();
+    if !states.is_empty() {
+        s.push_str("<h3>Exemptions</h3>\n<p class=\"muted\">Accepted deviations from the configuration: the findings they cover are not counted. An expired or stale exemption is worth a look.</p>\n<ul class=\"skipped\">");
+        for (e, state) in &states {
+            let _ = write!(
+                s,
+                "<li><a class=\"mono\" href=\"#rule-{code}\">{code}</a> {object}: {note} <span class=\"badge {class}\">{state}</span></li>",
+                code = e.rule.code,
+                object = esc(&e.object),
+                note = esc(&super::exemption_note(e)),
+                class = match state {
+                    super::ExemptionState::Applied(_) => "info",
+                    _ => "warning",
+                },
+                state = esc(&state.label()),
+            );
+        }
+        s.push_str("</ul>\n");
+        let ex = &r.result.exemptions.exempted;
+        if !ex.is_empty() {
+            let _ = write!(
+                s,
+                "<details><summary>{} exempted</summary>\n<table class=\"findings\"><thead><tr><th>Severity</th><th>Rule</th><th>Object type</th><th>Object</th><th>Message</th></tr></thead><tbody>\n",
+                num(ex.len())
+            );
+            for (f, _) in ex.iter().take(LIST) {
+                s.push_str(&row(f));
+            }
+            s.push_str("</tbody></table>");
+            if ex.len() > LIST {
+                let _ = write!(
+                    s,
+                    "<p class=\"muted\">{} more in the JSON and CSV reports.</p>",
+                    num(ex.len() - LIST)
+                );
+            }
+            s.push_str("</details>\n");
+        }
+    }
+    if let Some(b) = r.result.baseline.as_ref().filter(|b| !b.fixed.is_empty()) {
+        let _ = write!(
+            s,
+            "<h3>Fixed</h3>\n<details><summary>{} of the baseline no longer found</summary>\n<ul class=\"skipped\">",
+            num(b.fixed.len())
+        );
+        for e in b.fixed.iter().take(LIST) {
+            let _ = write!(
+                s,
+                "<li><code>{}</code> {} <span class=\"muted\">{}</span></li>",
+                esc(&e.rule),
+                esc(&e.object),
+                esc(&e.fingerprint)
+            );
+        }
+        s.push_str("</ul>");
+        if b.fixed.len() > LIST {
+            let _ = write!(
+                s,
+                "<p class=\"muted\">{} more in the JSON report.</p>",
+                num(b.fixed.len() - LIST)
+            );
+        }
+        s.push_str("</details>\n");
+    }
+    s
 }
 
 fn rules_section() -> String {

@@ -6,7 +6,7 @@
 //! not run. No times or timestamps: the same findings give the same bytes. Written with
 //! quick-junit, which escapes the XML and drops characters XML cannot hold.
 
-use super::Report;
+use super::{ExemptionState, Report, exemption_note, object_label};
 use crate::rules::{Finding, RuleMeta};
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use std::io::{self, Write};
@@ -57,6 +57,8 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         );
         metas.sort_by_key(|(m, _)| m.code);
         let mut groups = super::by_rule(&r.result.findings).into_iter().peekable();
+        let ex = &r.result.exemptions;
+        let exempted = &ex.exempted;
         for (meta, skipped) in metas {
             let mine = match groups.peek() {
                 Some((m, _)) if m.code == meta.code => groups.next().map_or(&[][..], |g| g.1),
@@ -79,6 +81,55 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 None => {
                     suite.add_test_cases(mine.iter().map(|f| failure(r, f)));
                 }
+            }
+            // Exempted findings: skipped cases saying which exemption covers them.
+            for (f, i) in exempted.iter().filter(|(f, _)| f.rule.code == meta.code) {
+                let note = ex
+                    .exemptions
+                    .get(*i)
+                    .map(exemption_note)
+                    .unwrap_or_default();
+                let mut status = TestCaseStatus::skipped();
+                status
+                    .set_message(format!("exempted: {note}"))
+                    .set_type("exempted");
+                let mut case = TestCase::new(object_label(&f.object), status);
+                case.set_classname(r.source);
+                suite.add_test_case(case);
+            }
+            out.add_test_suite(suite);
+        }
+        // The exemptions themselves: one case each, failing when expired or stale (exemptions
+        // rot; this is where a reviewer sees it).
+        let states = r.exemption_states();
+        if !states.is_empty() {
+            let name = if several {
+                format!("exemptions ({})", r.source)
+            } else {
+                "exemptions".to_owned()
+            };
+            let mut suite = TestSuite::new(name);
+            for (e, state) in states {
+                let mut status = match state {
+                    ExemptionState::Applied(_) => TestCaseStatus::success(),
+                    ExemptionState::Expired | ExemptionState::Stale => {
+                        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        s.set_message(state.label()).set_type(match state {
+                            ExemptionState::Expired => "expired",
+                            _ => "stale",
+                        });
+                        s
+                    }
+                };
+                if let ExemptionState::Applied(_) = state {
+                    status.set_message(state.label());
+                }
+                let mut case = TestCase::new(
+                    format!("{} {}: {}", e.rule.code, e.object, exemption_note(e)),
+                    status,
+                );
+                case.set_classname(r.source);
+                suite.add_test_case(case);
             }
             out.add_test_suite(suite);
         }

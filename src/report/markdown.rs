@@ -69,14 +69,56 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         );
         let _ = writeln!(
             out,
-            "**{}**: {}, {}, {} info; {} run, {} skipped.\n",
+            "**{}**: {}, {}, {} info; {} run, {} skipped{}.\n",
             plural(r.result.findings.len(), "finding", "findings"),
             plural(r.count(Severity::Error), "error", "errors"),
             plural(r.count(Severity::Warning), "warning", "warnings"),
             r.count(Severity::Info),
             plural(r.result.ran.len(), "rule", "rules"),
-            r.result.skipped.len()
+            r.result.skipped.len(),
+            r.accepted_note()
         );
+        let states = r.exemption_states();
+        if !states.is_empty() {
+            out.push_str(
+                "| Exemption | Object | Reason | Until | State |\n|---|---|---|---|---|\n",
+            );
+            for (e, state) in &states {
+                let _ = writeln!(
+                    out,
+                    "| {} ({}) | {} | {} | {} | {} |",
+                    e.rule.code,
+                    esc(&e.origin),
+                    esc(&e.object),
+                    esc(&e.reason),
+                    e.expires.as_ref().map_or("", |(d, _)| d.as_str()),
+                    state.label()
+                );
+            }
+            out.push('\n');
+        }
+        if let Some(b) = r.result.baseline.as_ref().filter(|b| !b.fixed.is_empty()) {
+            let _ = writeln!(
+                out,
+                "<details><summary><b>Fixed</b>: {} of the baseline no longer found</summary>\n",
+                plural(b.fixed.len(), "finding", "findings")
+            );
+            out.push_str("| Rule | Object | Fingerprint |\n|---|---|---|\n");
+            for e in &b.fixed {
+                let row = format!(
+                    "| {} | {} | `{}` |\n",
+                    esc(&e.rule),
+                    esc(&e.object),
+                    e.fingerprint.replace('`', "")
+                );
+                if row.len() > budget {
+                    break;
+                }
+                budget -= row.len();
+                out.push_str(&row);
+            }
+            out.push_str("\n</details>\n\n");
+        }
         let groups = super::by_rule(&r.result.findings);
         if !groups.is_empty() {
             out.push_str("| Rule | Name | Severity | Findings |\n|---|---|---|---:|\n");

@@ -136,8 +136,16 @@ struct Places<'t> {
 
 impl<'t> Places<'t> {
     fn new(r: &Report<'t>) -> Places<'t> {
-        let findings = &r.result.findings;
-        let mut starts = Vec::with_capacity(findings.len() + 1);
+        Places::of_findings(r.tenant, &r.result.findings)
+    }
+
+    /// The places of `findings`' objects in `tenant`.
+    fn of_findings<'f>(
+        tenant: &'t Tenant,
+        findings: impl IntoIterator<Item = &'f Finding>,
+    ) -> Places<'t> {
+        let findings = findings.into_iter();
+        let mut starts = Vec::with_capacity(findings.size_hint().0 + 1);
         let mut objects = Vec::new();
         for f in findings {
             starts.push(objects.len());
@@ -145,9 +153,9 @@ impl<'t> Places<'t> {
             objects.extend(f.related.iter().map(|o| (o.kind, o.id.as_str())));
         }
         starts.push(objects.len());
-        let found = r.tenant.locate(objects);
+        let found = tenant.locate(objects);
         let locs: Vec<_> = found.iter().flatten().copied().collect();
-        let mut placed = r.tenant.places(&locs).into_iter();
+        let mut placed = tenant.places(&locs).into_iter();
         let places = found
             .iter()
             .map(|l| l.and_then(|_| placed.next().flatten()))
@@ -185,6 +193,82 @@ fn by_rule(findings: &[Finding]) -> Vec<(&'static crate::rules::RuleMeta, &[Find
         rest = tail;
     }
     groups
+}
+
+/// What one exemption did in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExemptionState {
+    /// It covers this many findings.
+    Applied(usize),
+    /// Past its `expires`: it no longer applies.
+    Expired,
+    /// In force, but no finding matches it.
+    Stale,
+}
+
+impl ExemptionState {
+    pub fn label(self) -> String {
+        match self {
+            ExemptionState::Applied(n) => format!("exempts {}", plural(n, "finding", "findings")),
+            ExemptionState::Expired => "expired: no longer applies".into(),
+            ExemptionState::Stale => "stale: matches no finding".into(),
+        }
+    }
+}
+
+impl Report<'_> {
+    /// Each exemption of the run, in file order, with what it did.
+    pub fn exemption_states(&self) -> Vec<(&crate::config::Exemption, ExemptionState)> {
+        let ex = &self.result.exemptions;
+        let mut applied = vec![0usize; ex.exemptions.len()];
+        for (_, i) in &ex.exempted {
+            if let Some(n) = applied.get_mut(*i) {
+                *n += 1;
+            }
+        }
+        ex.exemptions
+            .iter()
+            .zip(applied)
+            .enumerate()
+            .map(|(i, (e, n))| {
+                let state = if ex.expired.contains(&i) {
+                    ExemptionState::Expired
+                } else if n == 0 {
+                    ExemptionState::Stale
+                } else {
+                    ExemptionState::Applied(n)
+                };
+                (e, state)
+            })
+            .collect()
+    }
+
+    /// `; 2 exempted; 31 baselined, 1 fixed`, or nothing without exemptions or a baseline.
+    pub fn accepted_note(&self) -> String {
+        let mut s = String::new();
+        if self.result.exemptions.any() {
+            s.push_str(&format!(
+                "; {} exempted",
+                self.result.exemptions.exempted.len()
+            ));
+        }
+        if let Some(b) = &self.result.baseline {
+            s.push_str(&format!(
+                "; {} baselined, {} fixed",
+                b.baselined,
+                b.fixed.len()
+            ));
+        }
+        s
+    }
+}
+
+/// An exemption as one line: `reason (until 2027-01-31; tenantlint.toml:13)`.
+pub fn exemption_note(e: &crate::config::Exemption) -> String {
+    match &e.expires {
+        Some((d, _)) => format!("{} (until {d}; {})", e.reason, e.origin),
+        None => format!("{} ({})", e.reason, e.origin),
+    }
 }
 
 /// `3 findings`, `1 finding`.

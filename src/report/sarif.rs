@@ -241,6 +241,25 @@ fn invocation(r: &Report, omitted: usize) -> Value {
             "descriptor": {"id": "results-capped"},
         }));
     }
+    for (e, state) in r.exemption_states() {
+        let id = match state {
+            super::ExemptionState::Applied(_) => continue,
+            super::ExemptionState::Expired => "exemption-expired",
+            super::ExemptionState::Stale => "exemption-stale",
+        };
+        notes.push(json!({
+            "level": "warning",
+            "message": {"text": format!(
+                "exemption of {} for {} ({}) is {}",
+                e.rule.code,
+                e.object,
+                e.origin,
+                state.label()
+            )},
+            "descriptor": {"id": id},
+            "associatedRule": {"id": e.rule.code, "index": rule_index(e.rule.code)},
+        }));
+    }
     json!({"executionSuccessful": true, "toolExecutionNotifications": notes})
 }
 
@@ -270,6 +289,9 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 "now": r.now_rfc3339(),
                 "findings": r.result.findings.len(),
                 "omittedFindings": omitted,
+                "exempted": r.result.exemptions.exempted.len(),
+                "baselined": r.result.baseline.as_ref().map(|b| b.baselined),
+                "fixed": r.result.baseline.as_ref().map(|b| b.fixed.len()),
             },
         });
         if reports.len() > 1
@@ -288,12 +310,46 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b",")?;
         }
         write!(w, "\n{head},\"results\":[")?;
+        let baselined = r.result.baseline.is_some();
         for (k, &i) in kept.iter().enumerate() {
             let Some(f) = r.result.findings.get(i) else {
                 continue;
             };
             w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut *w, &result(r, f, i, &places, cwd))?;
+            let mut v = result(r, f, i, &places, cwd);
+            if baselined && let Some(obj) = v.as_object_mut() {
+                // Only new findings are reported against a baseline.
+                obj.insert("baselineState".into(), json!("new"));
+            }
+            serde_json::to_writer(&mut *w, &v)?;
+        }
+        // Exempted findings, as suppressed results (accepted, with the exemption's reason),
+        // in the room the cap leaves.
+        let ex = &r.result.exemptions;
+        let room = MAX_RESULTS.saturating_sub(kept.len());
+        let exempted = ex
+            .exempted
+            .get(..room.min(ex.exempted.len()))
+            .unwrap_or_default();
+        let places = Places::of_findings(r.tenant, exempted.iter().map(|(f, _)| f));
+        for (k, (f, e)) in exempted.iter().enumerate() {
+            w.write_all(if k == 0 && kept.is_empty() {
+                b"\n"
+            } else {
+                b",\n"
+            })?;
+            let mut v = result(r, f, k, &places, cwd);
+            if let (Some(obj), Some(e)) = (v.as_object_mut(), ex.exemptions.get(*e)) {
+                obj.insert(
+                    "suppressions".into(),
+                    json!([{
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": super::exemption_note(e),
+                    }]),
+                );
+            }
+            serde_json::to_writer(&mut *w, &v)?;
         }
         w.write_all(b"\n]}")?;
     }

@@ -1,6 +1,6 @@
 //! `--format text`: one block per finding, then a summary; colour only on a terminal.
 
-use super::{Report, plural};
+use super::{ExemptionState, Report, exemption_note, plural};
 use crate::rules::Severity;
 use std::io::{self, Write};
 
@@ -81,14 +81,54 @@ pub fn write(reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<(
         );
         writeln!(
             w,
-            "{}: {}, {}, {}; {} run, {} skipped",
+            "{}: {}, {}, {}; {} run, {} skipped{}",
             plural(r.result.findings.len(), "finding", "findings"),
             plural(e, "error", "errors"),
             plural(wa, "warning", "warnings"),
             inf.to_string() + " info",
             plural(r.result.ran.len(), "rule", "rules"),
-            r.result.skipped.len()
+            r.result.skipped.len(),
+            r.accepted_note()
         )?;
+        for (f, i) in &r.result.exemptions.exempted {
+            let note = r
+                .result
+                .exemptions
+                .exemptions
+                .get(*i)
+                .map(exemption_note)
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "  {d0}exempted{d1} {}[{}] {} {} {d0}({}){d1}: {note}",
+                f.severity.as_str(),
+                f.rule.code,
+                f.object.kind.as_str(),
+                f.object.name,
+                f.object.id
+            )?;
+        }
+        for (x, state) in r.exemption_states() {
+            if !matches!(state, ExemptionState::Applied(_)) {
+                writeln!(
+                    w,
+                    "  {d0}exemption{d1} {} {}: {} ({})",
+                    x.rule.code,
+                    x.object,
+                    state.label(),
+                    x.origin
+                )?;
+            }
+        }
+        if let Some(b) = &r.result.baseline {
+            for e in &b.fixed {
+                writeln!(
+                    w,
+                    "  {d0}fixed{d1} {} {} {d0}({}){d1}",
+                    e.rule, e.object, e.fingerprint
+                )?;
+            }
+        }
         for s in &r.result.skipped {
             writeln!(
                 w,
