@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::exit::Exit;
 use crate::redact::Redactor;
 use crate::report::Format;
+use crate::report::diff::DiffFormat;
 use crate::rules::{self, Rule, RuleMeta};
 use crate::rules::{Options, Severity};
 use crate::settings::{CheckSettings, Command, FailOn, Redaction};
@@ -24,6 +25,8 @@ struct Cli {
 enum Cmd {
     /// Lint one or more tenant snapshots.
     Check(Box<CheckArgs>),
+    /// Compare two snapshots: the findings introduced, resolved and unchanged from OLD to NEW.
+    Diff(Box<DiffArgs>),
     /// Record a snapshot's findings as accepted, for `check --baseline FILE`.
     Baseline(Box<BaselineArgs>),
     /// List every rule.
@@ -68,6 +71,29 @@ impl From<FormatArg> for Format {
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Github => Format::Github,
             FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormatArg {
+    Text,
+    Json,
+    Markdown,
+    Html,
+    Csv,
+    Sarif,
+}
+
+impl From<DiffFormatArg> for DiffFormat {
+    fn from(f: DiffFormatArg) -> DiffFormat {
+        match f {
+            DiffFormatArg::Text => DiffFormat::Text,
+            DiffFormatArg::Json => DiffFormat::Json,
+            DiffFormatArg::Markdown => DiffFormat::Markdown,
+            DiffFormatArg::Html => DiffFormat::Html,
+            DiffFormatArg::Csv => DiffFormat::Csv,
+            DiffFormatArg::Sarif => DiffFormat::Sarif,
         }
     }
 }
@@ -147,6 +173,29 @@ struct CheckArgs {
     /// Read the redaction key (hex) from FILE (implies --redact).
     #[arg(long, value_name = "FILE")]
     redact_key_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The earlier snapshot (before the migration, last month's export): a .json or .json.gz
+    /// file, a directory of Graph responses, or - for stdin.
+    #[arg(value_name = "OLD")]
+    old: String,
+    /// The later snapshot, in the same forms.
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormatArg::Text)]
+    format: DiffFormatArg,
+    /// Write the diff to FILE (written whole, or not at all) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when an introduced finding has this severity or higher [default: error, or the
+    /// config's].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOnArg>,
+    #[command(flatten)]
+    lint: LintArgs,
 }
 
 #[derive(clap::Args)]
@@ -429,6 +478,17 @@ fn settings(cli: Cli) -> Result<Command, Error> {
             s.snapshots = vec![a.snapshot];
             Command::Baseline(s, a.output)
         }
+        Cmd::Diff(a) => {
+            let a = *a;
+            let e = effective(&a.lint, a.fail_on)?;
+            let settings = check_settings(&a.lint, e, Format::Json, a.output);
+            Command::Diff {
+                settings,
+                old: a.old,
+                new: a.new,
+                format: a.format.into(),
+            }
+        }
         Cmd::Check(a) => {
             let e = effective(&a.lint, a.fail_on)?;
             if a.show_config {
@@ -480,9 +540,35 @@ pub fn main() -> Exit {
 
 #[cfg(test)]
 mod tests {
-    use super::FormatArg;
+    use super::{DiffFormatArg, FormatArg};
     use crate::report::Format;
+    use crate::report::diff::DiffFormat;
     use clap::ValueEnum;
+
+    /// `DiffFormat::ALL` likewise holds every format `diff --format` offers, each once, under
+    /// its command-line name.
+    #[test]
+    fn diff_format_all_lists_every_cli_format() {
+        let cli: Vec<DiffFormat> = DiffFormatArg::value_variants()
+            .iter()
+            .map(|&f| f.into())
+            .collect();
+        for f in &cli {
+            assert!(
+                DiffFormat::ALL.contains(f),
+                "{f:?} is missing from DiffFormat::ALL"
+            );
+            let named = DiffFormatArg::from_str(f.name(), false)
+                .ok()
+                .map(DiffFormat::from);
+            assert_eq!(named, Some(*f), "{f:?}'s name is not its --format value");
+        }
+        assert_eq!(
+            cli.len(),
+            DiffFormat::ALL.len(),
+            "DiffFormat::ALL has duplicates or extras"
+        );
+    }
 
     /// `Format::ALL` is what tests and fuzz targets iterate over: it must hold every format
     /// the command line offers, each once.

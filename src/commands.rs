@@ -14,6 +14,12 @@ pub fn run(cmd: &Command) -> Result<Exit, Error> {
     match cmd {
         Command::Check(s) => check(s),
         Command::Baseline(s, out) => baseline(s, out),
+        Command::Diff {
+            settings,
+            old,
+            new,
+            format,
+        } => diff(settings, old, new, *format),
         Command::ShowConfig(text) => stdout(|w| w.write_all(text.as_bytes())),
         Command::Rules { json } => stdout(|w| report::rules::write(w, *json)),
         Command::Explain { query } => explain(query),
@@ -61,13 +67,23 @@ fn explain(query: &str) -> Result<Exit, Error> {
     })
 }
 
-fn check(s: &CheckSettings) -> Result<Exit, Error> {
+/// Sizes rayon's global pool to `--threads`.
+fn threads(s: &CheckSettings) {
     if let Some(n) = s.threads {
         // Fails only when the pool was already built (tests calling twice): keep that one.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global();
     }
+}
+
+/// Whether standard output gets colour: a terminal, and no `NO_COLOR`.
+fn color() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn check(s: &CheckSettings) -> Result<Exit, Error> {
+    threads(s);
     let timings = std::env::var_os("TENANTLINT_TIMINGS").is_some();
     let files = report_files(s);
     for (i, (_, path, label)) in files.iter().enumerate() {
@@ -88,7 +104,7 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     }
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
-        let (tenant, now, now_source, result) = lint(s, spec, &files, timings)?;
+        let (tenant, now, now_source, result) = lint(s, spec, &files, timings, None)?;
         loaded.push((spec, tenant, now, now_source, result));
     }
     let reports: Vec<Report> = loaded
@@ -117,9 +133,7 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     let written = if s.output.is_some() {
         Ok(exit)
     } else {
-        let color =
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        stdout(|w| report::write(s.format, &reports, w, color)).map(|_| exit)
+        stdout(|w| report::write(s.format, &reports, w, color())).map(|_| exit)
     };
     if timings {
         eprintln!("timing: report {:.2?}", start.elapsed());
@@ -131,19 +145,26 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     written
 }
 
+/// A snapshot, loaded and linted: the tenant, the time judged at and where it came from, and
+/// the findings.
+type Linted = (crate::model::Tenant, i64, NowSource, engine::RunResult);
+
 /// Loads one snapshot and lints it: rules, severity overrides and exemptions, the baseline,
 /// then redaction. `files` are the run's report files (none may be the snapshot itself).
+/// Snapshots loaded at the same time share `bars`, so that their progress bars do not draw
+/// over each other.
 fn lint(
     s: &CheckSettings,
     spec: &str,
     files: &[(report::Format, &Path, String)],
     timings: bool,
-) -> Result<(crate::model::Tenant, i64, NowSource, engine::RunResult), Error> {
+    bars: Option<&indicatif::MultiProgress>,
+) -> Result<Linted, Error> {
     let start = std::time::Instant::now();
     let tenant = if s.quiet || !io::stderr().is_terminal() {
         snapshot::load(spec)?
     } else {
-        snapshot::load_with_progress(spec, &Bar::new(spec))?
+        snapshot::load_with_progress(spec, &Bar::new(spec, bars.cloned()))?
     };
     let loaded_at = start.elapsed();
     for (_, out, label) in files {
@@ -192,7 +213,7 @@ fn baseline(s: &CheckSettings, out: &Path) -> Result<Exit, Error> {
     output_target(&label, out)?;
     let files = [(report::Format::Json, out, label)];
     let spec = s.snapshots.first().map_or("-", String::as_str);
-    let (tenant, _, _, result) = lint(s, spec, &files, false)?;
+    let (tenant, _, _, result) = lint(s, spec, &files, false, None)?;
     write_atomically(out, |w| crate::baseline::write(&result.findings, spec, w))?;
     if !s.quiet {
         eprintln!(
@@ -205,11 +226,77 @@ fn baseline(s: &CheckSettings, out: &Path) -> Result<Exit, Error> {
     Ok(Exit::Clean)
 }
 
+/// `tenantlint diff OLD NEW`: both snapshots linted with the same settings, at the same time,
+/// and their findings compared by fingerprint (see [`report::diff`]). Exit 1 when an
+/// introduced finding is at or above `--fail-on`.
+fn diff(
+    s: &CheckSettings,
+    old: &str,
+    new: &str,
+    format: report::diff::DiffFormat,
+) -> Result<Exit, Error> {
+    threads(s);
+    if old == "-" && new == "-" {
+        return Err(Error::Usage(
+            "OLD and NEW are both standard input (-): at most one snapshot can be read from it"
+                .into(),
+        ));
+    }
+    let timings = std::env::var_os("TENANTLINT_TIMINGS").is_some();
+    let files: Vec<(report::Format, &Path, String)> = s
+        .output
+        .as_deref()
+        .map(|p| (report::Format::Json, p, format!("--output {}", p.display())))
+        .into_iter()
+        .collect();
+    for (_, path, label) in &files {
+        output_target(label, path)?;
+    }
+    let bars = indicatif::MultiProgress::new();
+    let (a, b) = rayon::join(
+        || lint(s, old, &files, timings, Some(&bars)),
+        || lint(s, new, &files, timings, Some(&bars)),
+    );
+    // When both fail, OLD's error is the one reported (whichever failed first).
+    let (a, b) = (a?, b?);
+    let d = report::diff::Diff::new(as_report(old, &a), as_report(new, &b));
+    let worst = d.introduced.iter().map(|f| f.severity).max();
+    let exit = match (worst, s.fail_on) {
+        (Some(w), Some(threshold)) if w >= threshold => Exit::Findings,
+        _ => Exit::Clean,
+    };
+    let start = std::time::Instant::now();
+    let written = match &s.output {
+        Some(path) => {
+            write_atomically(path, |w| report::diff::write(format, &d, w, false)).map(|()| exit)
+        }
+        None => stdout(|w| report::diff::write(format, &d, w, color())).map(|_| exit),
+    };
+    if timings {
+        eprintln!("timing: diff report {:.2?}", start.elapsed());
+    }
+    // As in `check`: the process ends right after this, the OS reclaims the memory at once.
+    drop(d);
+    std::mem::forget((a, b));
+    written
+}
+
+fn as_report<'a>(source: &'a str, (tenant, now, now_source, result): &'a Linted) -> Report<'a> {
+    Report {
+        source,
+        tenant,
+        now: *now,
+        now_source: *now_source,
+        result,
+    }
+}
+
 /// A progress bar on stderr while a large snapshot loads (only on a terminal, not with --quiet).
-struct Bar(indicatif::ProgressBar);
+/// With `multi`, it is one of several drawn together.
+struct Bar(indicatif::ProgressBar, Option<indicatif::MultiProgress>);
 
 impl Bar {
-    fn new(spec: &str) -> Bar {
+    fn new(spec: &str, multi: Option<indicatif::MultiProgress>) -> Bar {
         let bar = indicatif::ProgressBar::hidden();
         #[allow(
             clippy::expect_used,
@@ -223,7 +310,7 @@ impl Bar {
             .progress_chars("=> "),
         );
         bar.set_message(format!("loading {spec}"));
-        Bar(bar)
+        Bar(bar, multi)
     }
 }
 
@@ -231,8 +318,14 @@ impl snapshot::Progress for Bar {
     fn start(&self, total_bytes: u64) {
         // Small snapshots load faster than a bar can be read.
         if total_bytes >= 64 << 20 {
-            self.0
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            match &self.1 {
+                Some(multi) => {
+                    multi.add(self.0.clone());
+                }
+                None => self
+                    .0
+                    .set_draw_target(indicatif::ProgressDrawTarget::stderr()),
+            }
         }
         self.0.set_length(total_bytes);
     }

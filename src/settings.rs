@@ -10,6 +10,14 @@ pub enum Command {
     Check(CheckSettings),
     /// `baseline SNAPSHOT -o FILE`: the settings of a check of that snapshot, and the file.
     Baseline(CheckSettings, PathBuf),
+    /// `diff OLD NEW`: the settings both snapshots are linted with (`output` is `--output`),
+    /// the two snapshots, and the diff's format.
+    Diff {
+        settings: CheckSettings,
+        old: String,
+        new: String,
+        format: crate::report::diff::DiffFormat,
+    },
     /// `check --show-config`: the effective settings, each with where it came from.
     ShowConfig(String),
     Rules {

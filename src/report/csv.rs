@@ -27,7 +27,7 @@ const HEADER: [&str; 11] = [
 ];
 
 /// A cell of text from the tenant, kept from being read as a formula.
-fn text(s: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn text(s: &str) -> std::borrow::Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}").into(),
         _ => s.into(),

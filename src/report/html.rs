@@ -20,11 +20,15 @@ use std::io::{self, Write};
 /// Rows per page of the findings table (and rows in the HTML before the script runs).
 pub const PAGE: usize = 100;
 
-const CSS: &str = include_str!("html/report.css");
+pub(super) const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
 
+/// The pages' content security policy: nothing is loaded from anywhere.
+pub(super) const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
 /// Text for an element or a quoted attribute.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -40,7 +44,7 @@ fn esc(s: &str) -> String {
 }
 
 /// `12,345`.
-fn num(n: usize) -> String {
+pub(super) fn num(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
@@ -61,7 +65,7 @@ fn rank(s: Severity) -> usize {
     }
 }
 
-const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
+pub(super) const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
 
 /// A rule's documentation as HTML: its title line dropped (the summary shows it) and its
 /// headings moved down to sit under the page's.
@@ -147,7 +151,7 @@ fn chart(findings: &[Finding]) -> String {
 }
 
 /// One table row, as the script builds it.
-fn row(f: &Finding) -> String {
+pub(super) fn row(f: &Finding) -> String {
     let sev = f.severity.as_str();
     let mut s = format!(
         "<tr class=\"sev-{sev}\"><td><span class=\"badge {sev}\">{sev}</span></td><td><a class=\"mono\" href=\"#rule-{code}\">{code}</a><br><span class=\"muted\">{name}</span></td><td>{kind}</td><td><span>{oname}</span><br><code class=\"muted\">{id}</code></td><td>{msg}",
@@ -244,7 +248,8 @@ fn data(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     w.write_all(b"]}")
 }
 
-fn facts(r: &Report) -> String {
+/// A snapshot's facts: source, tenant, export and judged-at times, objects, rules.
+pub(super) fn facts(r: &Report) -> String {
     let mut s = String::from("<dl class=\"facts\">");
     let mut fact = |k: &str, v: String| {
         let _ = write!(s, "<dt>{k}</dt><dd>{v}</dd>");
@@ -452,12 +457,10 @@ fn accepted(r: &Report) -> String {
     s
 }
 
-fn rules_section() -> String {
-    let mut s = String::from(
-        "<section id=\"rules\">\n<h2>Rules</h2>\n<p class=\"muted\">Every rule tenantlint runs, with its documentation.</p>\n",
-    );
-    for r in registry() {
-        let m = r.meta();
+/// The documentation of the rules `show` picks, after `intro`.
+pub(super) fn rules_section(intro: &str, show: impl Fn(&RuleMeta) -> bool) -> String {
+    let mut s = format!("<section id=\"rules\">\n<h2>Rules</h2>\n<p class=\"muted\">{intro}</p>\n");
+    for m in registry().iter().map(|r| r.meta()).filter(|m| show(m)) {
         let sev = m.default_severity().as_str();
         let _ = write!(
             s,
@@ -485,7 +488,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         w,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
 <meta name=\"generator\" content=\"tenantlint {version}\">\n<title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n\
 <header class=\"top\"><h1>tenantlint report</h1><p class=\"muted\">{what} checked by tenantlint {version}</p></header>\n<main>\n",
         version = env!("CARGO_PKG_VERSION"),
@@ -495,7 +498,13 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     for (n, r) in reports.iter().enumerate() {
         section(w, r, n)?;
     }
-    w.write_all(rules_section().as_bytes())?;
+    w.write_all(
+        rules_section(
+            "Every rule tenantlint runs, with its documentation.",
+            |_| true,
+        )
+        .as_bytes(),
+    )?;
     write!(
         w,
         "</main>\n<footer>Made by tenantlint {}, offline, from the snapshot alone.</footer>\n<script>\n{JS}</script>\n</body>\n</html>\n",

@@ -10,14 +10,14 @@ use serde::{Serialize, Serializer};
 use std::io::{self, Write};
 
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Snapshot<'a> {
+pub(super) struct Snapshot<'a> {
     source: &'a str,
     exported_at: Option<&'a str>,
     now: String,
@@ -25,7 +25,7 @@ struct Snapshot<'a> {
     counts: Counts,
 }
 
-struct Counts(Vec<(&'static str, usize)>);
+pub(super) struct Counts(Vec<(&'static str, usize)>);
 
 impl Serialize for Counts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -38,7 +38,7 @@ impl Serialize for Counts {
 }
 
 #[derive(Serialize)]
-struct Skipped<'a> {
+pub(super) struct Skipped<'a> {
     rule: &'static str,
     reason: &'a str,
 }
@@ -114,7 +114,7 @@ impl<'a> From<&'a Object> for ObjectOut<'a> {
 }
 
 #[derive(Serialize)]
-struct FindingOut<'a> {
+pub(super) struct FindingOut<'a> {
     rule: &'static str,
     name: &'static str,
     severity: &'static str,
@@ -126,7 +126,7 @@ struct FindingOut<'a> {
 }
 
 /// The JSON object of one finding.
-fn finding_out<'a>(f: &'a Finding, help: &'static str) -> FindingOut<'a> {
+pub(super) fn finding_out<'a>(f: &'a Finding, help: &'static str) -> FindingOut<'a> {
     FindingOut {
         rule: f.rule.code,
         name: f.rule.name,
@@ -220,6 +220,37 @@ struct ReportOut<'a> {
     findings: Findings<'a>,
 }
 
+/// `{"name": "tenantlint", "version": …}`.
+pub(super) fn tool() -> Tool {
+    Tool {
+        name: "tenantlint",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+/// A report's `snapshot` object.
+pub(super) fn snapshot<'a>(r: &'a Report) -> Snapshot<'a> {
+    Snapshot {
+        source: r.source,
+        exported_at: r.tenant.info.exported_at.as_ref().map(|(s, _)| s.as_str()),
+        now: r.now_rfc3339(),
+        now_source: r.now_source.as_str(),
+        counts: Counts(r.counts()),
+    }
+}
+
+/// A report's `summary.rulesSkipped`.
+pub(super) fn skipped<'a>(r: &'a Report) -> Vec<Skipped<'a>> {
+    r.result
+        .skipped
+        .iter()
+        .map(|s| Skipped {
+            rule: s.rule.code,
+            reason: &s.reason,
+        })
+        .collect()
+}
+
 fn out<'a>(r: &'a Report) -> ReportOut<'a> {
     let ex = &r.result.exemptions;
     let exemptions = |ids: &[usize]| -> Vec<ExemptionOut<'a>> {
@@ -228,31 +259,14 @@ fn out<'a>(r: &'a Report) -> ReportOut<'a> {
             .collect()
     };
     ReportOut {
-        tool: Tool {
-            name: "tenantlint",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        snapshot: Snapshot {
-            source: r.source,
-            exported_at: r.tenant.info.exported_at.as_ref().map(|(s, _)| s.as_str()),
-            now: r.now_rfc3339(),
-            now_source: r.now_source.as_str(),
-            counts: Counts(r.counts()),
-        },
+        tool: tool(),
+        snapshot: snapshot(r),
         summary: Summary {
             error: r.count(Severity::Error),
             warning: r.count(Severity::Warning),
             info: r.count(Severity::Info),
             rules_run: r.result.ran.len(),
-            rules_skipped: r
-                .result
-                .skipped
-                .iter()
-                .map(|s| Skipped {
-                    rule: s.rule.code,
-                    reason: &s.reason,
-                })
-                .collect(),
+            rules_skipped: skipped(r),
             exempted: ex.any().then_some(ex.exempted.len()),
             expired_exemptions: ex.any().then(|| exemptions(&ex.expired)),
             stale_exemptions: ex.any().then(|| exemptions(&ex.stale)),

@@ -16,7 +16,7 @@ pub const BUDGET: usize = 900 << 10;
 
 /// Escapes text for a table cell or the middle of a list item: inline Markdown punctuation
 /// with a backslash, `<`, `>` and `&` as entities, line ends as spaces.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

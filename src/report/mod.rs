@@ -1,6 +1,7 @@
 //! Reporters: one per output format, behind one `match`. They render findings, not input.
 
 mod csv;
+pub mod diff;
 mod github;
 mod html;
 mod json;

@@ -18,7 +18,7 @@ use std::path::{Component, Path};
 /// Results per run that GitHub code scanning accepts (it rejects an upload with more).
 pub const MAX_RESULTS: usize = 25_000;
 
-const SCHEMA: &str =
+pub(super) const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 fn level(s: Severity) -> &'static str {
@@ -30,7 +30,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// The rule descriptors, in code order (a result's `ruleIndex` is its rule's position).
-fn rules() -> Vec<Value> {
+pub(super) fn rules() -> Vec<Value> {
     registry()
         .iter()
         .map(|r| {
@@ -55,7 +55,7 @@ fn help_text(m: &RuleMeta) -> String {
     format!("{why}\n\nHow to fix: {fix}")
 }
 
-fn rule_index(code: &str) -> Option<usize> {
+pub(super) fn rule_index(code: &str) -> Option<usize> {
     registry().iter().position(|r| r.meta().code == code)
 }
 
@@ -156,7 +156,14 @@ fn physical(place: Option<Place>, fallback: &str, cwd: Option<&Path>) -> Value {
     }
 }
 
-fn result(r: &Report, f: &Finding, i: usize, places: &Places, cwd: Option<&Path>) -> Value {
+/// The result of finding `f` of `r`, whose places are `places`' entry `i`.
+pub(super) fn result(
+    r: &Report,
+    f: &Finding,
+    i: usize,
+    places: &Places,
+    cwd: Option<&Path>,
+) -> Value {
     let mut location = json!({
         "physicalLocation": physical(places.of(i), r.source, cwd),
         "logicalLocations": [logical(&f.object)],

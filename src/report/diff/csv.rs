@@ -1,0 +1,53 @@
+//! `diff --format csv`: one row per introduced or resolved finding, as `--format csv` writes
+//! a finding (UTF-8 with BOM, CRLF, RFC 4180 quoting, tenant text kept from being read as a
+//! formula), after a first column saying which: `introduced` rows name NEW as their snapshot,
+//! `resolved` rows OLD. Unchanged findings are not rows (the other formats count them).
+
+use super::Diff;
+use crate::report::csv::text;
+use crate::report::{fingerprint, object_label};
+use std::io::{self, Write};
+
+const HEADER: [&str; 11] = [
+    "change",
+    "snapshot",
+    "rule",
+    "name",
+    "severity",
+    "object_type",
+    "object_id",
+    "object_name",
+    "message",
+    "related",
+    "fingerprint",
+];
+
+pub fn write(d: &Diff, w: &mut dyn Write) -> io::Result<()> {
+    w.write_all("\u{feff}".as_bytes())?;
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w);
+    out.write_record(HEADER)?;
+    let rows = d
+        .introduced
+        .iter()
+        .map(|f| ("introduced", d.new.source, f))
+        .chain(d.resolved.iter().map(|f| ("resolved", d.old.source, f)));
+    for (change, source, f) in rows {
+        let related: Vec<String> = f.related.iter().map(object_label).collect();
+        out.write_record([
+            change,
+            &*text(source),
+            f.rule.code,
+            f.rule.name,
+            f.severity.as_str(),
+            f.object.kind.as_str(),
+            &*text(&f.object.id),
+            &*text(&f.object.name),
+            &*text(&f.message),
+            &*text(&related.join("; ")),
+            &fingerprint(f),
+        ])?;
+    }
+    out.flush()
+}
