@@ -3,9 +3,10 @@
 //! `cargo run --release --example gen_tenant -- --users 1000000 --seed 1 --out big.json`
 //!
 //! About 1.4 KB of JSON per user (35+ properties as Graph v1.0 returns them, real SKU and
-//! service-plan GUIDs), plus groups with members, contacts, roles, applications, registration
-//! details and policies. Violations of every rule are planted at a low rate. The same
-//! arguments always give the same bytes.
+//! service-plan GUIDs), plus groups with members (a few assigning licenses), contacts, roles,
+//! applications, service principals (with who is assigned to them), registration details and
+//! policies. Violations of every rule are planted at a low rate. The same arguments always give
+//! the same bytes.
 
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
@@ -55,6 +56,12 @@ const NS_CONTACT: u32 = 3;
 const NS_APP: u32 = 4;
 const NS_SP: u32 = 5;
 const NS_KEY: u32 = 6;
+const NS_ASSIGNMENT: u32 = 8;
+
+/// The tenant that owns Microsoft's first-party applications (Microsoft Services).
+const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+/// An app role of the generated applications (besides the default access role, all zeros).
+const APP_ROLE: &str = "4e4a1f16-5a61-4a37-9cf4-3c09aa0a5d21";
 
 struct Sku {
     part: &'static str,
@@ -429,6 +436,54 @@ fn user(w: &mut String, i: u64, rng: &mut Rng) {
     w.push_str("]}");
 }
 
+/// The service principal properties after the credentials of service principal `k` (of a
+/// tenant of `n` users and `groups` groups, whose id is `tenant`): who owns the app, whether it
+/// requires assignment, whether it is enabled, and who is assigned to it.
+fn service_principal(
+    w: &mut impl Write,
+    k: u64,
+    n: u64,
+    groups: u64,
+    tenant: &str,
+) -> io::Result<()> {
+    let owner = if k % 3 == 1 { MICROSOFT_TENANT } else { tenant };
+    let required = k % 10 == 3;
+    let enabled = k % 50 != 7;
+    let mut assigned: Vec<(String, &str, &str)> = Vec::new();
+    if !(required && k % 40 == 3) {
+        // APP003 when required: nobody assigned.
+        for j in 0..(1 + k % 4) {
+            let user = guid(NS_USER, (k * 37 + j * 101) % n);
+            assigned.push((user, "User", if j == 0 { APP_ROLE } else { DEFAULT_ROLE }));
+        }
+        if required || k.is_multiple_of(5) {
+            assigned.push((guid(NS_GROUP, (k * 13) % groups), "Group", DEFAULT_ROLE));
+        }
+        if k % 100 == 13 {
+            assigned.push((guid(NS_GROUP, 1), "Group", DEFAULT_ROLE)); // APP004
+        }
+    }
+    write!(
+        w,
+        r#","accountEnabled":{enabled},"appOwnerOrganizationId":"{owner}","appRoleAssignmentRequired":{required},"servicePrincipalType":"Application","appRoleAssignedTo":["#
+    )?;
+    for (j, (principal, kind, role)) in assigned.iter().enumerate() {
+        if j > 0 {
+            w.write_all(b",")?;
+        }
+        write!(
+            w,
+            r#"{{"id":"{}","appRoleId":"{role}","createdDateTime":"2025-01-01T00:00:00Z","principalDisplayName":"{kind} {j}","principalId":"{principal}","principalType":"{kind}","resourceDisplayName":"App {k}","resourceId":"{}"}}"#,
+            guid(NS_ASSIGNMENT, k * 16 + j as u64),
+            guid(NS_SP, k)
+        )?;
+    }
+    w.write_all(b"]")
+}
+
+/// The default access role of an application without app roles.
+const DEFAULT_ROLE: &str = "00000000-0000-0000-0000-000000000000";
+
 fn ts(secs: u64) -> String {
     let t = jiff::Timestamp::from_second(secs as i64).expect("in range");
     format!("{}", t.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -522,6 +577,8 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
 
     // Groups: 1 per 50 users, ~20 direct members each; every 10th synced; group 0 is the
     // licensing group, group 1 the SSPR group (with group 2 nested), group 3 role-assignable.
+    // A few groups assign licenses (group-based licensing): group 0, and one in 400 of the
+    // others, of which one in two has a nested group (LIC007).
     let groups = (n / 50).max(4);
     w.write_all(b"\"groups\":[\n")?;
     for g in 0..groups {
@@ -538,6 +595,20 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
                 guid(NS_GROUP, 2)
             ));
         }
+        let licenses = match g % 400 {
+            _ if g == 0 => format!(r#"{{"disabledPlans":[],"skuId":"{}"}}"#, SKUS[0].id),
+            13 | 213 => format!(
+                r#"{{"disabledPlans":[],"skuId":"{}"}},{{"disabledPlans":["6c57d4b6-3b23-47a5-9bc9-69f17b4947b3"],"skuId":"{}"}}"#,
+                SKUS[1].id, SKUS[2].id
+            ),
+            _ => String::new(),
+        };
+        if g % 400 == 213 {
+            members.push(format!(
+                r##"{{"@odata.type":"#microsoft.graph.group","id":"{}"}}"##,
+                guid(NS_GROUP, (g + 1) % groups)
+            )); // LIC007
+        }
         if synced
             && g % 20 == 5
             && let Some(&gu) = guests.get((g / 20) as usize % guests.len().max(1))
@@ -552,7 +623,7 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
         };
         write!(
             w,
-            r#"{{"id":"{}","displayName":"Group {g}","description":"Generated group","groupTypes":[],"isAssignableToRole":{},"mail":"{mail}","mailEnabled":true,"mailNickname":"group{g}","onPremisesSyncEnabled":{},"proxyAddresses":["SMTP:{mail}"{extra}],"securityEnabled":true,"visibility":"Private","members":[{}]}}"#,
+            r#"{{"id":"{}","displayName":"Group {g}","description":"Generated group","groupTypes":[],"isAssignableToRole":{},"mail":"{mail}","mailEnabled":true,"mailNickname":"group{g}","onPremisesSyncEnabled":{},"proxyAddresses":["SMTP:{mail}"{extra}],"securityEnabled":true,"visibility":"Private","assignedLicenses":[{licenses}],"members":[{}]}}"#,
             guid(NS_GROUP, g),
             g == 3,
             if synced { "true" } else { "null" },
@@ -593,7 +664,11 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
         guid(NS_GROUP, 3)
     )?;
 
-    // Applications and service principals: 1 per 1000 users, some credentials expired or expiring.
+    // Applications and service principals: 1 per 1000 users, some credentials expired or
+    // expiring. Service principals: a third are Microsoft's own apps; one in ten requires
+    // assignment (one in forty with nobody assigned: APP003), one in fifty is disabled; users
+    // and groups are assigned to them, group 1 (which has a nested group) to one in a hundred
+    // (APP004).
     for (key, ns) in [("applications", NS_APP), ("servicePrincipals", NS_SP)] {
         writeln!(w, "\"{key}\":[")?;
         for k in 0..(n / 1000).max(1) {
@@ -607,11 +682,15 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
             };
             write!(
                 w,
-                r#"{{"id":"{}","appId":"{}","displayName":"App {k}","passwordCredentials":[{{"customKeyIdentifier":null,"displayName":"secret {k}","endDateTime":"{end}","hint":"abc","keyId":"{}","startDateTime":"2025-01-01T00:00:00Z"}}],"keyCredentials":[]}}"#,
+                r#"{{"id":"{}","appId":"{}","displayName":"App {k}","passwordCredentials":[{{"customKeyIdentifier":null,"displayName":"secret {k}","endDateTime":"{end}","hint":"abc","keyId":"{}","startDateTime":"2025-01-01T00:00:00Z"}}],"keyCredentials":[]"#,
                 guid(ns, k),
                 guid(ns + 10, k),
                 guid(NS_KEY, u64::from(ns) * 1_000_000 + k)
             )?;
+            if ns == NS_SP {
+                service_principal(w, k, n, groups, &guid(0, a.seed))?;
+            }
+            w.write_all(b"}")?;
         }
         w.write_all(b"\n],\n")?;
     }
@@ -626,9 +705,11 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
             1 => r#""email""#,
             _ => r#""microsoftAuthenticatorPush","mobilePhone""#,
         };
+        // Registered for SSPR with two methods (the policy asks for two); not with one or none.
+        let registered = i % 500 > 1;
         write!(
             w,
-            r#"{{"id":"{}","isSsprRegistered":true,"isMfaRegistered":true,"methodsRegistered":[{methods}],"userType":"member"}}"#,
+            r#"{{"id":"{}","isSsprRegistered":{registered},"isMfaRegistered":true,"methodsRegistered":[{methods}],"userType":"member"}}"#,
             guid(NS_USER, i)
         )?;
     }
@@ -636,7 +717,7 @@ pub fn generate(n: u64, seed: u64, w: &mut impl Write) -> io::Result<()> {
 
     write!(
         w,
-        r#""policies":{{"authorizationPolicy":{{"id":"authorizationPolicy","allowedToUseSSPR":true}},"passwordResetPolicy":{{"enablementType":2,"passwordResetEnabledGroupIds":[],"numberOfAuthenticationMethodsRequired":2}},"onPremisesPasswordResetPolicy":{{"passwordWritebackSupported":true,"enablementForTenant":false}}}}
+        r#""policies":{{"authorizationPolicy":{{"id":"authorizationPolicy","allowInvitesFrom":"everyone","allowedToUseSSPR":true}},"passwordResetPolicy":{{"enablementType":2,"passwordResetEnabledGroupIds":[],"numberOfAuthenticationMethodsRequired":2}},"onPremisesPasswordResetPolicy":{{"passwordWritebackSupported":true,"enablementForTenant":false}}}}
 }}
 "#
     )?;

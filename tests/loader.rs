@@ -191,7 +191,7 @@ fn single_file_loads_every_collection() {
     assert_eq!(s["registrations"][1][1][0], ADELE);
     assert_ne!(s["registrations"][1][1][1], 0);
     assert_eq!(s["registrations"][1][0][1], 0);
-    assert!(t.policies.authorization_policy);
+    assert!(t.policies.authorization_policy.is_some());
     let p = t.policies.password_reset.as_ref().unwrap();
     assert_eq!(p.enablement, Some(Enablement::Selected));
     assert_eq!(
@@ -492,7 +492,7 @@ fn policies_as_one_file_in_a_directory() {
         .to_string(),
     );
     let t = load(&dir.path().display().to_string());
-    assert!(t.policies.authorization_policy);
+    assert!(t.policies.authorization_policy.is_some());
     let p = t.policies.password_reset.as_ref().unwrap();
     assert_eq!(p.enablement, Some(Enablement::All));
     assert!(p.group_ids.is_empty());
@@ -724,7 +724,7 @@ fn graph_documentation_examples_load() {
     assert_eq!(t.directory_roles.items.len(), 3);
     assert_eq!(t.role_assignments.items.len(), 2);
     assert_eq!(t.registrations.items.len(), 3);
-    assert!(t.policies.authorization_policy);
+    assert!(t.policies.authorization_policy.is_some());
     assert_eq!(t.groups.items[0].members.len(), 1);
 
     // The documentation's orgContact example has no id: reported, with the object's path.

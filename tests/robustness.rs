@@ -319,7 +319,7 @@ fn scubagear_sdk_objects_read_as_graph_objects() {
             ("M365_G5_GCC".to_owned(), Some(28), Some(30))
         ]
     );
-    assert!(t.policies.authorization_policy);
+    assert!(t.policies.authorization_policy.is_some());
 }
 
 #[test]

@@ -165,6 +165,8 @@ pub mod group_props {
     pub const MAIL: u32 = 1 << 1;
     pub const PROXY_ADDRESSES: u32 = 1 << 2;
     pub const ON_PREMISES_SYNC_ENABLED: u32 = 1 << 5;
+    /// `assignedLicenses` (the bit of [`super::user_props::ASSIGNED_LICENSES`]).
+    pub const ASSIGNED_LICENSES: u32 = 1 << 8;
     pub const MEMBERS: u32 = 1 << 14;
     pub const IS_ASSIGNABLE_TO_ROLE: u32 = 1 << 15;
 }
@@ -184,11 +186,19 @@ pub mod role_props {
 pub mod app_props {
     pub const PASSWORD_CREDENTIALS: u32 = 1 << 0;
     pub const KEY_CREDENTIALS: u32 = 1 << 1;
+    /// Service principals only, as the next three.
+    pub const APP_ROLE_ASSIGNMENT_REQUIRED: u32 = 1 << 2;
+    pub const ACCOUNT_ENABLED: u32 = 1 << 3;
+    pub const APP_OWNER_ORGANIZATION_ID: u32 = 1 << 4;
+    /// `appRoleAssignedTo`: inline, or read from its own files
+    /// (`servicePrincipals/<id>/appRoleAssignedTo.json`, Export-Entra's `AppRoleAssignedTo/`).
+    pub const APP_ROLE_ASSIGNED_TO: u32 = 1 << 5;
 }
 
 /// Property bits of [`Registration`].
 pub mod registration_props {
     pub const METHODS_REGISTERED: u32 = 1 << 0;
+    pub const IS_SSPR_REGISTERED: u32 = 1 << 1;
 }
 
 /// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
@@ -381,6 +391,8 @@ pub struct Group {
     pub mail: StrRef,
     pub proxies: Box<[Proxy]>,
     pub members: Box<[Member]>,
+    /// The `skuId`s of `assignedLicenses` (group-based licensing), in input order, each once.
+    pub licenses: Box<[Guid]>,
     pub flags: u8,
 }
 
@@ -452,13 +464,60 @@ pub struct Credential {
     pub end: Option<Seconds>,
 }
 
-/// An application or a service principal: both carry credentials.
+pub mod app_flags {
+    /// `appRoleAssignmentRequired == true`.
+    pub const ASSIGNMENT_REQUIRED: u8 = 1 << 0;
+    /// `accountEnabled == false`.
+    pub const DISABLED: u8 = 1 << 1;
+    /// `appRoleAssignedTo` was read for this service principal: the key on the object (even
+    /// `null` or `[]`), its own `servicePrincipals/<id>/appRoleAssignedTo.json`, or, in an
+    /// Export-Entra tree that holds any `AppRoleAssignedTo/` folder, every service principal of
+    /// the tree (Export-Entra asks for every one and writes no folder for one without
+    /// assignments). An empty [`App::assigned_to`] without it may only mean "not exported".
+    pub const ASSIGNMENTS_KNOWN: u8 = 1 << 2;
+}
+
+/// `principalType` of an [`AppRoleAssignment`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PrincipalType {
+    User,
+    Group,
+    ServicePrincipal,
+    /// Another value, `null`, or missing.
+    Other,
+}
+
+/// An `appRoleAssignedTo` entry of a service principal (Graph `appRoleAssignment`): who was
+/// assigned (`principalId`, `principalType`) to which app role (`appRoleId`; the default access
+/// role, the all-zero GUID, when absent).
+#[derive(Clone, Copy, Debug)]
+pub struct AppRoleAssignment {
+    pub principal: Guid,
+    pub principal_type: PrincipalType,
+    pub app_role: Guid,
+}
+
+/// An application or a service principal: both carry credentials. The rest is read for
+/// service principals only; on applications it stays empty (`flags` 0, `owner_org` `None`, no
+/// `assigned_to`).
 #[derive(Debug)]
 pub struct App {
     pub id: Guid,
     pub app_id: StrRef,
     pub display_name: StrRef,
     pub credentials: Box<[Credential]>,
+    /// `appRoleAssignedTo`, inline entries first, then those of its own files in file order.
+    pub assigned_to: Box<[AppRoleAssignment]>,
+    /// `appOwnerOrganizationId`: the tenant that owns the application.
+    pub owner_org: Option<Guid>,
+    /// Bits of [`app_flags`].
+    pub flags: u8,
+}
+
+impl App {
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
 }
 
 /// Authentication methods a user registered (`userRegistrationDetails.methodsRegistered`).
@@ -494,6 +553,8 @@ pub struct Registration {
     pub id: Guid,
     /// Bits of [`methods::NAMES`].
     pub methods: u32,
+    /// `isSsprRegistered` (`None` when missing or `null`).
+    pub sspr_registered: Option<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -516,9 +577,18 @@ pub struct OnPremPasswordResetPolicy {
     pub enablement_for_tenant: Option<bool>,
 }
 
+/// The tenant's `authorizationPolicy`: what rules read of it.
+#[derive(Debug, Default)]
+pub struct AuthorizationPolicy {
+    /// `allowInvitesFrom` as written (`none`, `adminsAndGuestInviters`,
+    /// `adminsGuestInvitersAndAllMembers`, `everyone`, `unknownFutureValue`, or a value Graph
+    /// adds later); `None` when missing or `null`.
+    pub allow_invites_from: Option<String>,
+}
+
 #[derive(Debug, Default)]
 pub struct Policies {
-    pub authorization_policy: bool,
+    pub authorization_policy: Option<AuthorizationPolicy>,
     pub password_reset: Option<PasswordResetPolicy>,
     pub on_prem_password_reset: Option<OnPremPasswordResetPolicy>,
     /// Where each policy was read, by its key (`passwordResetPolicy`, …).

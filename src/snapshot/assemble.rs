@@ -61,6 +61,7 @@ pub(super) fn assemble(
     let mut parts = Parts::default();
     let mut policies = Vec::new();
     let mut extra_members = Vec::new();
+    let mut extra_assigned = Vec::new();
     for (file, h) in heads {
         if let Some(at) = h.tenant_at {
             parts.info.tenant_loc = Loc::new(file as u32, at);
@@ -83,6 +84,9 @@ pub(super) fn assemble(
         for (of, id, offset, ids) in h.members {
             extra_members.push((of, file, offset, id, ids));
         }
+        for (id, offset, entries, tree) in h.assigned_to {
+            extra_assigned.push((file, offset, id, entries, tree));
+        }
     }
     for (slot, p, file, at) in policies {
         if let Some(loc) = Loc::new(file as u32, at) {
@@ -90,7 +94,9 @@ pub(super) fn assemble(
             parts.policies.locs.push((slot.key(), loc));
         }
         match p {
-            Policy::Present => parts.policies.authorization_policy = true,
+            Policy::Authorization(w) => {
+                parts.policies.authorization_policy = Some(convert::authorization(w))
+            }
             Policy::PasswordReset(w) => {
                 parts.policies.password_reset = Some(convert::password_reset(w))
             }
@@ -121,6 +127,9 @@ pub(super) fn assemble(
     parts.role_assignments = collection!(colls.role_assignments, |_: &RoleAssignment| None::<Guid>);
     parts.applications = collection!(colls.applications, |a: &App| Some(a.id));
     parts.service_principals = collection!(colls.service_principals, |a: &App| Some(a.id));
+    if !extra_assigned.is_empty() {
+        merge_assigned(files, &mut parts.service_principals, extra_assigned)?;
+    }
     parts.registrations = collection!(colls.registrations, |r: &Registration| Some(r.id));
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
@@ -205,5 +214,59 @@ fn merge_members(
             *m = merged.into();
         }
     }
+    Ok(())
+}
+
+/// `appRoleAssignedTo` entries read from files: (file, offset, service principal id, entries,
+/// read from an Export-Entra tree).
+type ExtraAssigned = (usize, usize, Guid, Vec<AppRoleAssignment>, bool);
+
+/// Appends `appRoleAssignedTo` entries read from files to their service principals' inline
+/// ones, in file order, and marks those service principals' assignments known. Linear, as
+/// [`merge_members`]: each service principal's list is rebuilt once.
+///
+/// Export-Entra asks for every service principal's assignments and writes no folder for one
+/// without any: in a tree that holds any, every service principal read from the tree (an
+/// object file in a bundle) has its assignments known, none being none.
+fn merge_assigned(
+    files: &[File],
+    sps: &mut Collection<App>,
+    extra: Vec<ExtraAssigned>,
+) -> Result<(), InputError> {
+    let index: FxHashMap<Guid, usize> = sps.items.enumerate().map(|(i, a)| (a.id, i)).collect();
+    let mut gathered: FxHashMap<usize, Vec<AppRoleAssignment>> = FxHashMap::default();
+    let mut tree = false;
+    for (file, offset, id, entries, from_tree) in extra {
+        let Some(&i) = index.get(&id) else {
+            let name = files.get(file).map_or("", |f| f.name_at(offset));
+            return Err(InputError::file(
+                name,
+                format!(
+                    "appRoleAssignedTo of service principal {id}, which is not in the snapshot's servicePrincipals"
+                ),
+            ));
+        };
+        tree |= from_tree;
+        gathered.entry(i).or_default().extend(entries);
+    }
+    let in_tree = |loc: Option<&Loc>| {
+        loc.and_then(|l| files.get(l.file() as usize))
+            .is_some_and(|f| !f.segments.is_empty())
+    };
+    for (i, (a, loc)) in sps.items.iter_mut().zip(sps.locs.iter()).enumerate() {
+        let known = match gathered.remove(&i) {
+            Some(more) => {
+                let merged: Vec<AppRoleAssignment> =
+                    a.assigned_to.iter().copied().chain(more).collect();
+                a.assigned_to = merged.into_boxed_slice();
+                true
+            }
+            None => tree && in_tree(Some(loc)),
+        };
+        if known {
+            a.flags |= app_flags::ASSIGNMENTS_KNOWN;
+        }
+    }
+    sps.props.0 |= app_props::APP_ROLE_ASSIGNED_TO;
     Ok(())
 }

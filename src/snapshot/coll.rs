@@ -210,7 +210,7 @@ pub(super) struct Colls<'a> {
     pub(super) roles: Coll<'a, WireDirectoryRole<'a>, (DirectoryRole, RawMembers)>,
     pub(super) role_assignments: Coll<'a, WireRoleAssignment, RoleAssignment>,
     pub(super) applications: Coll<'a, WireApp<'a>, App>,
-    pub(super) service_principals: Coll<'a, WireApp<'a>, App>,
+    pub(super) service_principals: Coll<'a, WireServicePrincipal<'a>, App>,
     pub(super) registrations: Coll<'a, WireRegistration<'a>, Registration>,
 }
 
@@ -226,7 +226,7 @@ impl<'a> Colls<'a> {
             roles: Coll::new(DirectoryRoles, convert::directory_role),
             role_assignments: Coll::new(RoleAssignments, convert::role_assignment),
             applications: Coll::new(Applications, convert::app),
-            service_principals: Coll::new(ServicePrincipals, convert::app),
+            service_principals: Coll::new(ServicePrincipals, convert::service_principal),
             registrations: Coll::new(UserRegistrationDetails, convert::registration)
                 .with_fast(fast::registration),
         }

@@ -131,7 +131,8 @@ pub fn group(w: WireGroup, s: &StrSink, props: &mut u32) -> (Group, RawMembers) 
         | bit(&w.proxy_addresses, PROXY_ADDRESSES)
         | bit(&w.on_premises_sync_enabled, ON_PREMISES_SYNC_ENABLED)
         | bit(&w.members, MEMBERS)
-        | bit(&w.is_assignable_to_role, IS_ASSIGNABLE_TO_ROLE);
+        | bit(&w.is_assignable_to_role, IS_ASSIGNABLE_TO_ROLE)
+        | bit(&w.assigned_licenses, ASSIGNED_LICENSES);
     let mut flags = 0;
     if w.on_premises_sync_enabled.val() == Some(true) {
         flags |= group_flags::SYNCED;
@@ -152,9 +153,24 @@ pub fn group(w: WireGroup, s: &StrSink, props: &mut u32) -> (Group, RawMembers) 
         mail: put(s, w.mail.val()),
         proxies: proxies(s, w.proxy_addresses.val()),
         members: Box::new([]),
+        licenses: sku_ids(w.assigned_licenses.val()),
         flags,
     };
     (g, members)
+}
+
+/// The `skuId`s of `assignedLicenses`, in order, each once (a group holds a handful).
+fn sku_ids(v: Option<Vec<WireLicense>>) -> Box<[Guid]> {
+    let Some(v) = v else {
+        return Box::new([]);
+    };
+    let mut out: Vec<Guid> = Vec::with_capacity(v.len());
+    for l in v {
+        if !out.contains(&l.sku_id) {
+            out.push(l.sku_id);
+        }
+    }
+    out.into_boxed_slice()
 }
 
 pub fn contact(w: WireContact, s: &StrSink, props: &mut u32) -> Contact {
@@ -260,6 +276,53 @@ pub fn app(w: WireApp, s: &StrSink, props: &mut u32) -> App {
         app_id: put(s, w.app_id),
         display_name: put(s, w.display_name),
         credentials: creds.into(),
+        assigned_to: Box::new([]),
+        owner_org: None,
+        flags: 0,
+    }
+}
+
+pub fn service_principal(w: WireServicePrincipal, s: &StrSink, props: &mut u32) -> App {
+    use app_props::*;
+    *props |= bit(
+        &w.app_role_assignment_required,
+        APP_ROLE_ASSIGNMENT_REQUIRED,
+    ) | bit(&w.account_enabled, ACCOUNT_ENABLED)
+        | bit(&w.app_owner_organization_id, APP_OWNER_ORGANIZATION_ID)
+        | bit(&w.app_role_assigned_to, APP_ROLE_ASSIGNED_TO);
+    let mut flags = 0;
+    if w.app_role_assignment_required.val() == Some(true) {
+        flags |= app_flags::ASSIGNMENT_REQUIRED;
+    }
+    if w.account_enabled.val() == Some(false) {
+        flags |= app_flags::DISABLED;
+    }
+    if w.app_role_assigned_to.present() {
+        flags |= app_flags::ASSIGNMENTS_KNOWN;
+    }
+    let assigned_to = w
+        .app_role_assigned_to
+        .val()
+        .unwrap_or_default()
+        .into_iter()
+        .map(WireAppRoleAssignment::model)
+        .collect();
+    let app = app(
+        WireApp {
+            id: w.id,
+            app_id: w.app_id,
+            display_name: w.display_name,
+            password_credentials: w.password_credentials,
+            key_credentials: w.key_credentials,
+        },
+        s,
+        props,
+    );
+    App {
+        assigned_to,
+        owner_org: w.app_owner_organization_id.val(),
+        flags,
+        ..app
     }
 }
 
@@ -267,8 +330,13 @@ pub fn registration(w: WireRegistration, _: &StrSink, props: &mut u32) -> Regist
     if w.methods_registered.is_some() {
         *props |= registration_props::METHODS_REGISTERED;
     }
+    *props |= bit(
+        &w.is_sspr_registered,
+        registration_props::IS_SSPR_REGISTERED,
+    );
     Registration {
         id: w.id,
+        sspr_registered: w.is_sspr_registered.val(),
         methods: w
             .methods_registered
             .unwrap_or_default()
@@ -282,6 +350,12 @@ pub fn password_reset(w: WirePasswordResetPolicy) -> PasswordResetPolicy {
         enablement: w.enablement_type.map(|e| e.0),
         group_ids: w.password_reset_enabled_group_ids.unwrap_or_default(),
         methods_required: w.number_of_authentication_methods_required,
+    }
+}
+
+pub fn authorization(w: WireAuthorizationPolicy) -> AuthorizationPolicy {
+    AuthorizationPolicy {
+        allow_invites_from: w.allow_invites_from.map(|t| t.0),
     }
 }
 

@@ -578,6 +578,7 @@ pub fn registration(text: &str) -> Fast<WireRegistration<'_>> {
 
 fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
     let (mut id, mut upn, mut methods, mut seen) = (None, None, None, 0);
+    let mut sspr = Tri::Missing;
     c.object(|c, k| {
         match k {
             "id" => {
@@ -592,6 +593,10 @@ fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
                 once(&mut seen, 4)?;
                 methods = c.opt(|c| c.vec(Cur::str))?;
             }
+            "isSsprRegistered" => {
+                once(&mut seen, 8)?;
+                sspr = c.tri(Cur::boolean)?;
+            }
             _ => c.skip(1)?,
         }
         Some(())
@@ -601,6 +606,7 @@ fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
         id: id?,
         user_principal_name: upn,
         methods_registered: methods,
+        is_sspr_registered: sspr,
     })
 }
 
@@ -645,6 +651,40 @@ mod tests {
             "]".repeat(200)
         );
         assert!(user(&deep).parsed().is_none());
+    }
+
+    #[test]
+    fn registrations_read_as_serde_reads_them() {
+        let id = r#""id":"6e7b768e-07e2-4810-8459-485f84f8f204""#;
+        for rest in [
+            "",
+            r#","isSsprRegistered":true"#,
+            r#","isSsprRegistered":false,"methodsRegistered":["email"]"#,
+            r#","isSsprRegistered":null,"methodsRegistered":null"#,
+            r#","methodsRegistered":[],"isSsprRegistered":false,"isSsprEnabled":true"#,
+        ] {
+            let t = format!("{{{id}{rest}}}");
+            let a = registration(&t).parsed().map(|w| format!("{w:?}"));
+            let b = serde_json::from_str::<WireRegistration>(&t).map(|w| format!("{w:?}"));
+            assert!(a.is_some(), "{t}");
+            assert_eq!(a, b.ok(), "{t}");
+        }
+        for rest in [
+            r#","isSsprRegistered":"yes""#,
+            r#","isSsprRegistered":1"#,
+            r#","isSsprRegistered":true,"isSsprRegistered":true"#,
+            r#","isSsprRegistered":tru"#,
+        ] {
+            let t = format!("{{{id}{rest}}}");
+            assert!(
+                registration(&t).parsed().is_none(),
+                "fast path accepted {t}"
+            );
+            assert!(
+                serde_json::from_str::<WireRegistration>(&t).is_err(),
+                "serde accepted {t}"
+            );
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Directory snapshots: which file of a directory holds what.
 //!
 //! Two layouts, and mixtures of them: tenantlint's own (`users.json`, `users/page-001.json`,
-//! `groups/<id>/members.json`, `policies/…`) and the tree microsoft/EntraExporter's
-//! `Export-Entra` writes, one object per file (`Users/<id>/<id>.json`,
-//! `Groups/<id>/Members/<member id>/<member id>.json`, `Organization/Organization.json`, …).
+//! `groups/<id>/members.json`, `servicePrincipals/<id>/appRoleAssignedTo.json`, `policies/…`)
+//! and the tree microsoft/EntraExporter's `Export-Entra` writes, one object per file
+//! (`Users/<id>/<id>.json`, `Groups/<id>/Members/<member id>/<member id>.json`,
+//! `ServicePrincipals/<id>/AppRoleAssignedTo/<id>/<id>.json`,
+//! `Organization/Organization.json`, …).
 //! Folder and file names match with either case of their first letter. The walk has a fixed
 //! depth (it never recurses into what it finds), so a symlink loop cannot trap it.
 
@@ -18,7 +20,10 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Role {
     Collection(CollectionKind),
+    /// `groups/<id>/members.json`.
     Members(Guid),
+    /// `servicePrincipals/<id>/appRoleAssignedTo.json`.
+    AssignedTo(Guid),
     Tenant,
     Policies,
     Policy(PolicyKey),
@@ -33,6 +38,9 @@ pub(super) enum Object {
     Element(CollectionKind),
     /// One member (a directory object with an `id`) of a group or a directory role.
     Member(MemberOf, Guid),
+    /// One `appRoleAssignedTo` entry of a service principal
+    /// (`ServicePrincipals/<id>/AppRoleAssignedTo/<assignment id>/<assignment id>.json`).
+    AssignedTo(Guid),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,9 +197,22 @@ pub(super) fn plan_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<Vec<Plan
     Ok(plan)
 }
 
+/// What the folder of a group, role or service principal holds besides the object.
+struct Children {
+    /// The name of its file in the snapshot layout (`members.json`) and of its folder of
+    /// one-object files in an Export-Entra tree (`Members/`), but for the first letter's case.
+    stem: &'static str,
+    /// The role of that file (directory roles have none: their members are inline).
+    file: Option<fn(Guid) -> Role>,
+    /// What each one-object file of that folder is.
+    object: fn(Guid) -> Object,
+}
+
 /// A collection's folder: page files (`users/page-001.json`), one-object folders
-/// (`Users/<id>/<id>.json`), and for groups and roles their members
-/// (`groups/<id>/members.json`, `Groups/<id>/Members/<member id>/<member id>.json`).
+/// (`Users/<id>/<id>.json`), for groups and roles their members (`groups/<id>/members.json`,
+/// `Groups/<id>/Members/<member id>/<member id>.json`), and for service principals who is
+/// assigned to them (`servicePrincipals/<id>/appRoleAssignedTo.json`,
+/// `ServicePrincipals/<id>/AppRoleAssignedTo/<assignment id>/<assignment id>.json`).
 fn plan_collection(
     kind: CollectionKind,
     dir: &Path,
@@ -213,9 +234,22 @@ fn plan_collection(
                 .then(|| Planned::File(Role::Collection(kind), dir.join(&name)))
         }
     };
-    let of = match kind {
-        CollectionKind::Groups => MemberOf::Group,
-        CollectionKind::DirectoryRoles => MemberOf::Role,
+    let children = match kind {
+        CollectionKind::Groups => Children {
+            stem: "members",
+            file: Some(Role::Members),
+            object: |id| Object::Member(MemberOf::Group, id),
+        },
+        CollectionKind::DirectoryRoles => Children {
+            stem: "members",
+            file: None,
+            object: |id| Object::Member(MemberOf::Role, id),
+        },
+        CollectionKind::ServicePrincipals => Children {
+            stem: "appRoleAssignedTo",
+            file: Some(Role::AssignedTo),
+            object: Object::AssignedTo,
+        },
         _ => {
             // One entry each, in parallel: a large tenant has hundreds of thousands.
             let planned: Vec<Planned> = entries
@@ -226,7 +260,7 @@ fn plan_collection(
             return Ok(());
         }
     };
-    // Groups and roles: each folder is also looked into for members.
+    // Groups, roles and service principals: each folder is also looked into.
     let per_entry: Vec<Result<Vec<Planned>, InputError>> = entries
         .into_par_iter()
         .map(|(name, is_dir)| {
@@ -234,17 +268,17 @@ fn plan_collection(
             let path = dir.join(&name);
             let mut out: Vec<Planned> = entry(name, is_dir).into_iter().collect();
             let Some(id) = id else { return Ok(out) };
-            if of == MemberOf::Group
-                && let Some(p) = object_file(&path, "members")
+            if let Some(role) = children.file
+                && let Some(p) = object_file(&path, children.stem)
             {
-                out.push(Planned::File(Role::Members(id), p));
+                out.push(Planned::File(role(id), p));
             }
-            if let Some(members) = sub_dir(&path, "members") {
-                let folder: Arc<Path> = Arc::from(members.as_path());
-                for (m, m_is_dir) in sorted_names(&members)? {
+            if let Some(sub) = sub_dir(&path, children.stem) {
+                let folder: Arc<Path> = Arc::from(sub.as_path());
+                for (m, m_is_dir) in sorted_names(&sub)? {
                     if m_is_dir {
                         out.push(Planned::Object(ObjectFile {
-                            object: Object::Member(of, id),
+                            object: (children.object)(id),
                             folder: folder.clone(),
                             name: m.into_boxed_str(),
                         }));

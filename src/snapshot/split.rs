@@ -39,7 +39,7 @@ impl<'de> Deserialize<'de> for Stamp {
 #[serde(rename_all = "camelCase")]
 pub(super) struct RawPolicies {
     #[serde(default)]
-    authorization_policy: Option<serde::de::IgnoredAny>,
+    authorization_policy: Option<WireAuthorization>,
     #[serde(default)]
     password_reset_policy: Option<WirePasswordResetPolicy>,
     #[serde(default)]
@@ -71,6 +71,10 @@ pub(super) struct Head {
     /// Members read from files: of a group or a role, its id, the byte offset where they were
     /// read (for messages), their ids.
     pub(super) members: Vec<(MemberOf, Guid, usize, Vec<Guid>)>,
+    /// `appRoleAssignedTo` entries read from files: the service principal's id, the byte
+    /// offset where they were read, the entries, and whether they came from an Export-Entra
+    /// tree (one file per entry) rather than an `appRoleAssignedTo.json`.
+    pub(super) assigned_to: Vec<(Guid, usize, Vec<AppRoleAssignment>, bool)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,7 +85,7 @@ pub(super) enum PolicySlot {
 }
 
 pub(super) enum Policy {
-    Present,
+    Authorization(WireAuthorizationPolicy),
     PasswordReset(WirePasswordResetPolicy),
     OnPrem(WireOnPremPolicy),
 }
@@ -98,11 +102,20 @@ impl PolicySlot {
 }
 
 impl Head {
-    /// Adds the policies of `p`; `at` gives the offset of each one's object.
-    fn policies(&mut self, p: RawPolicies, at: impl Fn(PolicySlot) -> usize) {
-        if p.authorization_policy.is_some() {
+    /// Adds the policies of `p`, read from `text`; `at` gives the offset of each one's value.
+    fn policies(&mut self, text: &str, p: RawPolicies, at: impl Fn(PolicySlot) -> usize) {
+        if let Some(w) = p.authorization_policy {
             let s = PolicySlot::Authorization;
-            self.policies.push((s, Policy::Present, at(s)));
+            // In a Graph page, the policy is the element of its "value" (an empty page holds
+            // none: the policy was not exported).
+            let offset = match w.page {
+                false => at(s),
+                true => first_value_element(text, at(s)).unwrap_or_else(|| at(s)),
+            };
+            if let Some(policy) = w.policy {
+                self.policies
+                    .push((s, Policy::Authorization(policy), offset));
+            }
         }
         if let Some(w) = p.password_reset_policy {
             let s = PolicySlot::PasswordReset;
@@ -132,6 +145,34 @@ fn member_offsets<'t>(text: &'t str, start: usize) -> Vec<(std::borrow::Cow<'t, 
         }
     }
     out
+}
+
+/// Where the first element of the `"value"` array of the Graph page at `start` begins.
+fn first_value_element(text: &str, start: usize) -> Option<usize> {
+    let members = member_offsets(text, start);
+    let &(_, at) = members.iter().find(|(k, _)| k == "value")?;
+    let mut s = Scanner::at(text, at);
+    s.expect(b'[', "an array").ok()?;
+    (s.peek() == Some(b'{')).then_some(s.pos)
+}
+
+/// The elements of a file that holds one object's children (`groups/<id>/members.json`,
+/// `servicePrincipals/<id>/appRoleAssignedTo.json`), in any collection shape, each read as `T`.
+/// The elements stay raw (borrowed), so the SDK's keys are normalised for the whole file here;
+/// the copy has the file's offsets.
+fn child_elements<T: serde::de::DeserializeOwned>(f: &File, fi: usize) -> Result<Vec<T>, Located> {
+    let text = f.text();
+    let copy = keys::normalize(text);
+    let src = copy.as_deref().unwrap_or(text);
+    let rc: RawCollection = serde_json::from_str(src).map_err(|e| f.serde_located(fi, text, e))?;
+    rc.into_elements()
+        .into_iter()
+        .map(|raw| {
+            let start = raw.get().as_ptr() as usize - src.as_ptr() as usize;
+            let orig = &text[start..start + raw.get().len()];
+            serde_json::from_str::<T>(raw.get()).map_err(|e| f.serde_located(fi, orig, e))
+        })
+        .collect()
 }
 
 /// The offset of `slot`'s object among `members` (from [`member_offsets`]), else `fallback`.
@@ -442,7 +483,7 @@ pub(super) fn split_document<'s, 'a: 's>(
                             if let Some(p) = f.parse_slice::<Option<RawPolicies>>(sp.file, v)? {
                                 let at = offset_in(text, v);
                                 let members = member_offsets(text, at);
-                                head.policies(p, |slot| policy_at(&members, slot, at));
+                                head.policies(text, p, |slot| policy_at(&members, slot, at));
                             }
                         }
                         "value" => {
@@ -493,25 +534,17 @@ pub(super) fn split_file<'s, 'a: 's>(
             }
         }
         Role::Members(id) => {
-            // Elements stay raw (borrowed), so the SDK's keys are normalised for the whole file
-            // here; the copy has the file's offsets.
-            let text = f.text();
-            let copy = keys::normalize(text);
-            let src = copy.as_deref().unwrap_or(text);
-            let rc: RawCollection =
-                serde_json::from_str(src).map_err(|e| f.serde_located(fi, text, e))?;
-            let ids = rc
-                .into_elements()
-                .into_iter()
-                .map(|raw| {
-                    let start = raw.get().as_ptr() as usize - src.as_ptr() as usize;
-                    let orig = &text[start..start + raw.get().len()];
-                    serde_json::from_str::<MemberId>(raw.get())
-                        .map(|m| m.0)
-                        .map_err(|e| f.serde_located(fi, orig, e))
-                })
-                .collect::<Result<_, _>>()?;
+            let ids = child_elements::<MemberId>(f, fi)?;
+            let ids = ids.into_iter().map(|m| m.0).collect();
             head.members.push((MemberOf::Group, id, 0, ids));
+        }
+        Role::AssignedTo(id) => {
+            let entries = child_elements::<WireAppRoleAssignment>(f, fi)?;
+            let entries = entries
+                .into_iter()
+                .map(WireAppRoleAssignment::model)
+                .collect();
+            head.assigned_to.push((id, 0, entries, false));
         }
         Role::Bundle => split_bundle(sp, colls, &mut head)?,
         Role::Tenant => {
@@ -529,7 +562,7 @@ pub(super) fn split_file<'s, 'a: 's>(
             f.expect_object(fi, "an object of policies", "")?;
             let at = first_char(f.text());
             let members = member_offsets(f.text(), at);
-            head.policies(f.parse_slice(fi, f.text())?, |slot| {
+            head.policies(f.text(), f.parse_slice(fi, f.text())?, |slot| {
                 policy_at(&members, slot, at)
             })
         }
@@ -547,7 +580,7 @@ pub(super) fn split_file<'s, 'a: 's>(
                     p.on_premises_password_reset_policy = Some(f.parse_slice(fi, f.text())?)
                 }
             }
-            head.policies(p, |_| first_char(f.text()));
+            head.policies(f.text(), p, |_| first_char(f.text()));
         }
     }
     Ok(head)
@@ -589,6 +622,14 @@ fn split_bundle<'s, 'a: 's>(
                 match head.members.last_mut() {
                     Some((o, p, _, ids)) if *o == of && *p == parent => ids.push(id),
                     _ => head.members.push((of, parent, r.start, vec![id])),
+                }
+            }
+            Object::AssignedTo(parent) => {
+                let v = sp.value(&mut s)?;
+                let a = f.parse_slice::<WireAppRoleAssignment>(fi, v)?.model();
+                match head.assigned_to.last_mut() {
+                    Some((p, _, entries, _)) if *p == parent => entries.push(a),
+                    _ => head.assigned_to.push((parent, r.start, vec![a], true)),
                 }
             }
         }

@@ -322,6 +322,8 @@ pub struct WireGroup<'a> {
     pub is_assignable_to_role: Tri<bool>,
     #[serde(default)]
     pub members: Tri<Vec<MemberId>>,
+    #[serde(default)]
+    pub assigned_licenses: Tri<Vec<WireLicense>>,
 }
 
 #[derive(Deserialize)]
@@ -408,10 +410,7 @@ pub struct WireCredential<'a> {
 }
 
 #[derive(Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    expecting = "an application or servicePrincipal object"
-)]
+#[serde(rename_all = "camelCase", expecting = "an application object")]
 pub struct WireApp<'a> {
     pub id: Guid,
     #[serde(default, borrow)]
@@ -422,6 +421,84 @@ pub struct WireApp<'a> {
     pub password_credentials: Option<Vec<WireCredential<'a>>>,
     #[serde(default, borrow)]
     pub key_credentials: Option<Vec<WireCredential<'a>>>,
+}
+
+/// A service principal: an application's properties, and who may use it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", expecting = "a servicePrincipal object")]
+pub struct WireServicePrincipal<'a> {
+    pub id: Guid,
+    #[serde(default, borrow)]
+    pub app_id: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub display_name: Option<Str<'a>>,
+    #[serde(default, borrow)]
+    pub password_credentials: Option<Vec<WireCredential<'a>>>,
+    #[serde(default, borrow)]
+    pub key_credentials: Option<Vec<WireCredential<'a>>>,
+    #[serde(default)]
+    pub app_role_assignment_required: Tri<bool>,
+    #[serde(default)]
+    pub account_enabled: Tri<bool>,
+    #[serde(default)]
+    pub app_owner_organization_id: Tri<Guid>,
+    #[serde(default)]
+    pub app_role_assigned_to: Tri<Vec<WireAppRoleAssignment>>,
+}
+
+/// An `appRoleAssignedTo` entry (Graph `appRoleAssignment`).
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase", expecting = "an appRoleAssignment object")]
+pub struct WireAppRoleAssignment {
+    pub principal_id: Guid,
+    #[serde(default)]
+    pub principal_type: Option<WirePrincipalType>,
+    #[serde(default)]
+    pub app_role_id: Option<Guid>,
+}
+
+impl WireAppRoleAssignment {
+    pub fn model(self) -> crate::model::AppRoleAssignment {
+        crate::model::AppRoleAssignment {
+            principal: self.principal_id,
+            principal_type: self
+                .principal_type
+                .map_or(crate::model::PrincipalType::Other, |t| t.0),
+            app_role: self.app_role_id.unwrap_or_default(),
+        }
+    }
+}
+
+/// `principalType`: `User`, `Group` or `ServicePrincipal` (any case); any other string is
+/// [`Other`](crate::model::PrincipalType::Other).
+#[derive(Debug)]
+pub struct WirePrincipalType(pub crate::model::PrincipalType);
+
+impl<'de> Deserialize<'de> for WirePrincipalType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::model::PrincipalType as P;
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = WirePrincipalType;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a principalType string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WirePrincipalType, E> {
+                let v = crate::model::trim(v);
+                let t = if v.eq_ignore_ascii_case("User") {
+                    P::User
+                } else if v.eq_ignore_ascii_case("Group") {
+                    P::Group
+                } else if v.eq_ignore_ascii_case("ServicePrincipal") {
+                    P::ServicePrincipal
+                } else {
+                    P::Other
+                };
+                Ok(WirePrincipalType(t))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 #[derive(Deserialize, Debug)]
@@ -435,6 +512,8 @@ pub struct WireRegistration<'a> {
     pub user_principal_name: Option<Str<'a>>,
     #[serde(default, borrow)]
     pub methods_registered: Option<Vec<Str<'a>>>,
+    #[serde(default)]
+    pub is_sspr_registered: Tri<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -447,6 +526,103 @@ pub struct WireTenant {
     /// Directory snapshots may carry `exportedAt` in `tenant.json`.
     #[serde(default)]
     pub exported_at: Option<String>,
+}
+
+/// What is read of an `authorizationPolicy` object.
+#[derive(Deserialize, Debug, Default)]
+#[serde(rename_all = "camelCase", expecting = "an authorizationPolicy object")]
+pub struct WireAuthorizationPolicy {
+    #[serde(default)]
+    pub allow_invites_from: Option<Text>,
+}
+
+/// `authorizationPolicy` as Graph returns it: the object (v1.0) or a collection of the one
+/// policy, `{"value": [ { … } ]}` (beta, older versions). `policy` is `None` for an empty
+/// collection; `page` says which form it was.
+#[derive(Debug, Default)]
+pub struct WireAuthorization {
+    pub policy: Option<WireAuthorizationPolicy>,
+    pub page: bool,
+}
+
+impl<'de> Deserialize<'de> for WireAuthorization {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The `value` array of a page: at most one policy.
+        struct OnePolicy(Option<WireAuthorizationPolicy>);
+        impl<'de> Deserialize<'de> for OnePolicy {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = OnePolicy;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("an array of one authorizationPolicy")
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(
+                        self,
+                        mut seq: A,
+                    ) -> Result<OnePolicy, A::Error> {
+                        let first = seq.next_element::<WireAuthorizationPolicy>()?;
+                        if first.is_some() && seq.next_element::<IgnoredAny>()?.is_some() {
+                            return Err(de::Error::custom(
+                                "more than one authorizationPolicy in \"value\": a tenant has one",
+                            ));
+                        }
+                        Ok(OnePolicy(first))
+                    }
+                }
+                d.deserialize_seq(V)
+            }
+        }
+
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WireAuthorization;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an authorizationPolicy object or a Graph page with a \"value\" array")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut value: Option<OnePolicy> = None;
+                let mut allow: Option<Option<Text>> = None;
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    match &*k.0 {
+                        "value" => {
+                            if value.is_some() {
+                                return Err(de::Error::duplicate_field("value"));
+                            }
+                            value = Some(map.next_value()?);
+                        }
+                        "allowInvitesFrom" => {
+                            if allow.is_some() {
+                                return Err(de::Error::duplicate_field("allowInvitesFrom"));
+                            }
+                            allow = Some(map.next_value()?);
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(match (value, allow) {
+                    (Some(_), Some(_)) => {
+                        return Err(de::Error::custom(
+                            "an authorizationPolicy with both \"value\" and \"allowInvitesFrom\": expected the policy object or a Graph page of it",
+                        ));
+                    }
+                    (Some(p), None) => WireAuthorization {
+                        policy: p.0,
+                        page: true,
+                    },
+                    (None, allow) => WireAuthorization {
+                        policy: Some(WireAuthorizationPolicy {
+                            allow_invites_from: allow.flatten(),
+                        }),
+                        page: false,
+                    },
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]

@@ -73,6 +73,7 @@ pub fn summary(t: &Tenant) -> Value {
         "groups": [t.groups.present, t.groups.props.0, t.groups.items.iter().map(|g| json!([
             g.id.to_string(), s(g.display_name), s(g.mail), g.proxies.len(), g.flags,
             g.members.iter().map(|m| member(t, m)).collect::<Vec<_>>(),
+            g.licenses.iter().map(ToString::to_string).collect::<Vec<_>>(),
         ])).collect::<Vec<_>>()],
         "contacts": [t.contacts.present, t.contacts.items.iter().map(|c| json!([
             c.id.to_string(), s(c.display_name), s(c.mail)])).collect::<Vec<_>>()],
@@ -93,11 +94,16 @@ pub fn summary(t: &Tenant) -> Value {
             a.credentials.iter().map(|c| json!([s(c.key_id), s(c.display_name), c.end])).collect::<Vec<_>>(),
         ])).collect::<Vec<_>>()],
         "servicePrincipals": [t.service_principals.present, t.service_principals.items.iter().map(|a| json!([
-            a.id.to_string(), s(a.app_id), a.credentials.len()])).collect::<Vec<_>>()],
+            a.id.to_string(), s(a.app_id), a.credentials.len(), a.flags,
+            a.owner_org.map(|o| o.to_string()),
+            a.assigned_to.iter().map(|r| json!([r.principal.to_string(),
+                format!("{:?}", r.principal_type), r.app_role.to_string()])).collect::<Vec<_>>(),
+        ])).collect::<Vec<_>>()],
         "registrations": [t.registrations.present, t.registrations.items.iter().map(|r| json!([
-            r.id.to_string(), r.methods])).collect::<Vec<_>>()],
+            r.id.to_string(), r.methods, r.sspr_registered])).collect::<Vec<_>>()],
         "policies": {
-            "authorizationPolicy": t.policies.authorization_policy,
+            "authorizationPolicy": t.policies.authorization_policy.as_ref().map(|p| json!([
+                p.allow_invites_from])),
             "passwordReset": t.policies.password_reset.as_ref().map(|p| json!([
                 format!("{:?}", p.enablement),
                 p.group_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
