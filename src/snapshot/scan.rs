@@ -100,11 +100,20 @@ impl<'a> Scanner<'a> {
 
     /// Reads an object key (a string followed by `:`); returns its raw text between quotes.
     pub fn key(&mut self) -> Result<&'a str, ScanError> {
-        if self.peek() != Some(b'"') {
-            return err(
-                self.pos,
-                "invalid JSON: expected a property name in double quotes",
-            );
+        match self.peek() {
+            Some(b'"') => {}
+            Some(_) => {
+                return err(
+                    self.pos,
+                    "invalid JSON: expected a property name in double quotes",
+                );
+            }
+            None => {
+                return err(
+                    self.pos,
+                    "invalid JSON: expected a property name in double quotes, found the end of the file (is the file truncated?)",
+                );
+            }
         }
         let start = self.pos;
         self.pos = self.string_end(start)?;
