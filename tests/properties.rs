@@ -75,6 +75,12 @@ fn check(bytes: Vec<u8>, doc: &Value) -> (String, String) {
 }
 
 /// The findings of a JSON report about objects not in `leave_out`.
+///
+/// One finding is left out whatever `leave_out` says: SSPR007's count on the tenant, which
+/// states the share of the whole password reset scope that has not registered. An unrelated
+/// user is a cloud-only enabled member, so with enablement `all` it joins that scope by
+/// definition and moves the share (and whether it passes 10 %); every per-user finding is still
+/// compared.
 fn findings_without(json: &str, leave_out: &BTreeSet<String>) -> Vec<Value> {
     let v: Value = serde_json::from_str(json).unwrap();
     v["findings"]
@@ -82,6 +88,7 @@ fn findings_without(json: &str, leave_out: &BTreeSet<String>) -> Vec<Value> {
         .unwrap()
         .iter()
         .filter(|f| !leave_out.contains(f["object"]["id"].as_str().unwrap()))
+        .filter(|f| !(f["rule"] == "SSPR007" && f["object"]["type"] == "tenant"))
         .cloned()
         .collect()
 }

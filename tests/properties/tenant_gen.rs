@@ -414,6 +414,13 @@ impl Spec {
                         Value::Array(g.proxies.iter().copied().map(proxy).collect()),
                     );
                     o.insert("onPremisesSyncEnabled".into(), json!(g.synced));
+                    // The "Sales" groups assign Microsoft 365 E3 (group-based licensing).
+                    let licenses: Vec<Value> = if g.name == 0 {
+                        vec![json!({"skuId": SKUS[0].0, "disabledPlans": []})]
+                    } else {
+                        vec![]
+                    };
+                    o.insert("assignedLicenses".into(), Value::Array(licenses));
                     if let Some(members) = &g.members {
                         let m = members
                             .iter()
@@ -520,7 +527,33 @@ impl Spec {
                 let v = apps
                     .iter()
                     .enumerate()
-                    .map(|(i, a)| build_app(id(i), &format!("{key} {i}"), a))
+                    .map(|(i, a)| {
+                        let mut v = build_app(id(i), &format!("{key} {i}"), a);
+                        if key == "servicePrincipals"
+                            && let Some(o) = v.as_object_mut()
+                        {
+                            // Assignment required on every other one; assigned to nobody, to
+                            // a group, or to a group and a user, by index.
+                            o.insert(
+                                "appRoleAssignmentRequired".into(),
+                                json!(a.credentials.len() % 2 == 0),
+                            );
+                            o.insert("accountEnabled".into(), json!(i % 4 != 3));
+                            let mut to = Vec::new();
+                            if i % 3 != 0 {
+                                let (gid, _) = resolve(&Ref::Group(i));
+                                to.push(json!({"principalId": gid, "principalType": "Group",
+                                    "appRoleId": "00000000-0000-0000-0000-000000000000"}));
+                            }
+                            if i % 3 == 2 {
+                                let (uid, _) = resolve(&Ref::User(i));
+                                to.push(json!({"principalId": uid, "principalType": "User",
+                                    "appRoleId": "00000000-0000-0000-0000-000000000000"}));
+                            }
+                            o.insert("appRoleAssignedTo".into(), Value::Array(to));
+                        }
+                        v
+                    })
                     .collect();
                 doc.insert(key.into(), Value::Array(v));
             }
@@ -533,13 +566,16 @@ impl Spec {
                 .enumerate()
                 .filter_map(|(i, u)| {
                     let bits = u.registration?;
+                    // A quarter register nothing and are not registered for SSPR (SSPR007).
+                    let bits = if bits & 0xc0 == 0x40 { 0 } else { bits };
                     let methods: Vec<&str> = METHODS
                         .iter()
                         .enumerate()
                         .filter(|(k, _)| bits & (1 << k) != 0)
                         .map(|(_, m)| *m)
                         .collect();
-                    Some(json!({"id": user_id(i), "methodsRegistered": methods}))
+                    Some(json!({"id": user_id(i), "methodsRegistered": methods,
+                        "isSsprRegistered": bits & 0x80 != 0}))
                 })
                 .collect();
             doc.insert("userRegistrationDetails".into(), Value::Array(v));
@@ -564,6 +600,15 @@ impl Spec {
                 reset.insert("numberOfAuthenticationMethodsRequired".into(), json!(m));
             }
             policies.insert("passwordResetPolicy".into(), Value::Object(reset));
+            let invites = match p.methods {
+                None => "none",
+                Some(1) => "adminsAndGuestInviters",
+                Some(_) => "everyone",
+            };
+            policies.insert(
+                "authorizationPolicy".into(),
+                json!({"id": "authorizationPolicy", "allowInvitesFrom": invites}),
+            );
             if let Some((supported, enabled)) = p.writeback {
                 policies.insert(
                     "onPremisesPasswordResetPolicy".into(),

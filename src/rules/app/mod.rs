@@ -2,6 +2,8 @@
 
 mod app_credential_expired;
 mod app_credential_expiring;
+mod assigned_to_nested_group;
+mod assignment_required_no_assignees;
 
 use super::{Context, Outcome, Rule, Skip};
 use crate::model::{App, Collection, Credential, CredentialKind, ObjKind, app_props};
@@ -9,6 +11,8 @@ use crate::model::{App, Collection, Credential, CredentialKind, ObjKind, app_pro
 pub const RULES: &[&dyn Rule] = &[
     &app_credential_expired::AppCredentialExpired,
     &app_credential_expiring::AppCredentialExpiring,
+    &assignment_required_no_assignees::AssignmentRequiredNoAssignees,
+    &assigned_to_nested_group::AssignedToNestedGroup,
 ];
 
 const DAY: i64 = 86_400;

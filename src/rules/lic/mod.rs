@@ -2,6 +2,7 @@
 
 mod conflicting_service_plans;
 mod disabled_account_licensed;
+mod group_license_nested_members;
 mod license_assignment_error;
 mod license_overallocated;
 mod missing_usage_location;
@@ -16,4 +17,5 @@ pub const RULES: &[&dyn Rule] = &[
     &unknown_license_sku::UnknownLicenseSku,
     &license_assignment_error::LicenseAssignmentError,
     &disabled_account_licensed::DisabledAccountLicensed,
+    &group_license_nested_members::GroupLicenseNestedMembers,
 ];

@@ -45,7 +45,7 @@ fn usable(bits: u32) -> impl Iterator<Item = &'static str> {
         .map(|(label, _)| *label)
 }
 
-fn usable_count(bits: u32) -> u32 {
+pub(super) fn usable_count(bits: u32) -> u32 {
     usable(bits).count() as u32
 }
 

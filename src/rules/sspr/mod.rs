@@ -19,6 +19,7 @@
 
 mod insufficient_methods;
 mod phone_format;
+mod registration_missing;
 mod scope_group_invalid;
 mod sspr_disabled;
 mod user_unlicensed;
@@ -36,6 +37,7 @@ pub const RULES: &[&dyn Rule] = &[
     &insufficient_methods::InsufficientMethods,
     &phone_format::PhoneFormat,
     &writeback_disabled::WritebackDisabled,
+    &registration_missing::RegistrationMissing,
 ];
 
 /// The password reset policy and its enablement, or why the SSPR rules cannot run.
