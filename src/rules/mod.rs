@@ -359,6 +359,27 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &ALL
 }
 
+/// Runs `rule` on a single-file snapshot given as JSON text, judged at time 0 with default
+/// options: the findings (messages still carry their identity marks), or the skip.
+#[cfg(test)]
+pub(crate) fn run_on_json(rule: &dyn Rule, json: &str) -> Result<Vec<Finding>, Skip> {
+    let mut f = tempfile::Builder::new()
+        .suffix(".json")
+        .tempfile()
+        .expect("a temporary file");
+    std::io::Write::write_all(&mut f, json.as_bytes()).expect("written");
+    let path = f.path().to_str().expect("a UTF-8 temporary path");
+    let t = crate::snapshot::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let options = Options::default();
+    let cx = Context {
+        tenant: &t,
+        now: 0,
+        options: &options,
+    };
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out).map(|()| out)
+}
+
 /// Finds a rule by code or name (case-insensitive).
 pub fn find(query: &str) -> Option<&'static dyn Rule> {
     registry().iter().copied().find(|r| {

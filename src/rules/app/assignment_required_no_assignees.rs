@@ -68,21 +68,8 @@ impl Rule for AssignmentRequiredNoAssignees {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Context;
 
-    fn run(rule: &dyn Rule, json: &str) -> Result<Vec<Finding>, crate::rules::Skip> {
-        let mut f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
-        std::io::Write::write_all(&mut f, json.as_bytes()).unwrap();
-        let t = crate::snapshot::load(f.path().to_str().unwrap()).unwrap();
-        let options = crate::rules::Options::default();
-        let cx = Context {
-            tenant: &t,
-            now: 0,
-            options: &options,
-        };
-        let mut out = Vec::new();
-        rule.check(&cx, &mut out).map(|()| out)
-    }
+    use crate::rules::run_on_json as run;
 
     #[test]
     fn a_service_principal_whose_assignments_were_not_exported_is_not_judged() {

@@ -67,19 +67,7 @@ impl Rule for GuestInvitationsDisabled {
 mod tests {
     use super::*;
 
-    fn run(rule: &dyn Rule, json: &str) -> Result<Vec<Finding>, crate::rules::Skip> {
-        let mut f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
-        std::io::Write::write_all(&mut f, json.as_bytes()).unwrap();
-        let t = crate::snapshot::load(f.path().to_str().unwrap()).unwrap();
-        let options = crate::rules::Options::default();
-        let cx = Context {
-            tenant: &t,
-            now: 0,
-            options: &options,
-        };
-        let mut out = Vec::new();
-        rule.check(&cx, &mut out).map(|()| out)
-    }
+    use crate::rules::run_on_json as run;
 
     fn tenant(from: &str, state: &str) -> String {
         format!(

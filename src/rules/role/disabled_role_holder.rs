@@ -1,8 +1,6 @@
-use crate::model::{Guid, Member, role_props, user_props};
+use crate::model::{Guid, Member, user_props};
 use crate::rules::listing::MAX_LISTED;
-use crate::rules::{
-    Category, Context, Finding, Object, Outcome, Rule, RuleMeta, Skip, need_user_prop,
-};
+use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_user_prop};
 use rustc_hash::FxHashMap;
 
 use std::sync::LazyLock;
@@ -68,17 +66,7 @@ impl Rule for DisabledRoleHolder {
         let t = cx.tenant;
         let roles = &t.directory_roles;
         let assignments = &t.role_assignments;
-        if !roles.present && !assignments.present {
-            return Err(Skip(
-                "the snapshot has no directoryRoles and no roleAssignments".into(),
-            ));
-        }
-        let roles_usable = roles.has(role_props::MEMBERS);
-        if !roles_usable && !assignments.present {
-            return Err(Skip(
-                "no object in directoryRoles has `members` and the snapshot has no roleAssignments (export the role members)".into(),
-            ));
-        }
+        let roles_usable = super::role_data(t)?;
         need_user_prop(t, user_props::ACCOUNT_ENABLED, "accountEnabled")?;
 
         // Role names: each directory role's display name, found by its template id for

@@ -1,4 +1,4 @@
-use crate::model::{Guid, Member, Tenant, User, group_props, role_props};
+use crate::model::{Guid, Member, Tenant, User, group_props};
 use crate::rules::listing::MAX_RELATED;
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, Severity, Skip, need_collection,
@@ -87,17 +87,7 @@ impl Rule for GlobalAdminCount {
         let t = cx.tenant;
         let roles = &t.directory_roles;
         let assignments = &t.role_assignments;
-        if !roles.present && !assignments.present {
-            return Err(Skip(
-                "the snapshot has no directoryRoles and no roleAssignments".into(),
-            ));
-        }
-        let roles_usable = roles.has(role_props::MEMBERS);
-        if !roles_usable && !assignments.present {
-            return Err(Skip(
-                "no object in directoryRoles has `members` and the snapshot has no roleAssignments (export the role members)".into(),
-            ));
-        }
+        let roles_usable = super::role_data(t)?;
         need_collection(&t.users, "users")?;
 
         let mut h = Holders::default();
@@ -221,20 +211,9 @@ impl Rule for GlobalAdminCount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Options;
 
     fn run(json: &str) -> Result<Vec<Finding>, Skip> {
-        let mut f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
-        std::io::Write::write_all(&mut f, json.as_bytes()).unwrap();
-        let t = crate::snapshot::load(f.path().to_str().unwrap()).unwrap();
-        let options = Options::default();
-        let cx = Context {
-            tenant: &t,
-            now: 0,
-            options: &options,
-        };
-        let mut out = Vec::new();
-        GlobalAdminCount.check(&cx, &mut out).map(|()| out)
+        crate::rules::run_on_json(&GlobalAdminCount, json)
     }
 
     const USERS: &str = r#""users": [
