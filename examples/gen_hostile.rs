@@ -16,6 +16,11 @@
 //! - `wide-nesting`: one group nesting n groups of one user each, selected for password reset;
 //! - `many-proxies`: one user with n proxy addresses, each in two spellings, in an unverified
 //!   domain, with every tenth malformed and every hundredth primary (PRX002, PRX003).
+//! - `licensed-web`: n licensed groups that all nest one group of n users (LIC007 counting the
+//!   users of every licensed group's nesting would be n²), and n service principals, each
+//!   assigned to one of the licensed groups (APP004);
+//! - `role-web`: n role assignments of n different roles to one role-assignable group of n
+//!   disabled users (ROLE002 listing every role for every user would be n²).
 
 use std::io::{self, Write};
 
@@ -27,6 +32,8 @@ pub const SHAPES: &[&str] = &[
     "nested-chain",
     "wide-nesting",
     "many-proxies",
+    "licensed-web",
+    "role-web",
 ];
 
 fn uid(i: usize) -> String {
@@ -193,6 +200,50 @@ pub fn generate(shape: &str, n: usize, w: &mut impl Write) -> io::Result<()> {
                 }
             }
             w.write_all(b"]}]")?;
+        }
+        "licensed-web" => {
+            plain_users(w, n)?;
+            w.write_all(br#","groups":["#)?;
+            let users: Vec<String> = (0..n).map(uid).collect();
+            group(w, 0, "", &users)?;
+            for i in 1..=n {
+                w.write_all(b",\n")?;
+                group(
+                    w,
+                    i,
+                    r#","assignedLicenses":[{"skuId":"05e9a617-0261-4cee-bb44-138d3ef5d965","disabledPlans":[]}]"#,
+                    &[gid(0)],
+                )?;
+            }
+            w.write_all(br#"],"servicePrincipals":"#)?;
+            array(w, n, |w, i| {
+                write!(
+                    w,
+                    r#"{{"id":"20000000-0000-4000-8000-{i:012x}","displayName":"App {i}","appRoleAssignmentRequired":true,"appRoleAssignedTo":[{{"principalId":"{}","principalType":"Group"}}]}}"#,
+                    gid(i + 1)
+                )
+            })?;
+        }
+        "role-web" => {
+            // Disabled users, all members of one role-assignable group holding n roles.
+            array(w, n, |w, i| {
+                write!(
+                    w,
+                    r#"{{"id":"{}","userPrincipalName":"u{i}@contoso.com","accountEnabled":false,"userType":"Member"}}"#,
+                    uid(i)
+                )
+            })?;
+            w.write_all(br#","groups":["#)?;
+            let users: Vec<String> = (0..n).map(uid).collect();
+            group(w, 0, r#","isAssignableToRole":true"#, &users)?;
+            w.write_all(br#"],"roleAssignments":"#)?;
+            array(w, n, |w, i| {
+                write!(
+                    w,
+                    r#"{{"principalId":"{}","roleDefinitionId":"30000000-0000-4000-8000-{i:012x}"}}"#,
+                    gid(0)
+                )
+            })?;
         }
         other => {
             return Err(io::Error::new(

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-target/bench-hostile}
 n=${N:-200000}
-shapes=${SHAPES:-"shared-proxy shared-upn upn-and-mail huge-group nested-chain wide-nesting many-proxies"}
+shapes=${SHAPES:-"shared-proxy shared-upn upn-and-mail huge-group nested-chain wide-nesting many-proxies licensed-web role-web"}
 mkdir -p "$dir"
 cargo build --release --quiet --bin tenantlint --example gen_hostile
 bin=target/release

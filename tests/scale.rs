@@ -143,3 +143,13 @@ fn every_shape_is_tested() {
         );
     }
 }
+
+#[test]
+fn many_licensed_groups_nesting_one_huge_group() {
+    linear("licensed-web", 5_000, &["LIC007", "APP004"]);
+}
+
+#[test]
+fn many_roles_held_through_one_group_of_disabled_users() {
+    linear("role-web", 5_000, &["ROLE002"]);
+}
