@@ -574,7 +574,8 @@ fn rules_lists_every_rule() {
                 "category",
                 "defaultSeverity",
                 "options",
-                "summary"
+                "summary",
+                "reads"
             ])
         );
         assert_eq!(item["code"], m.code);
@@ -592,7 +593,8 @@ fn rules_lists_every_rule() {
     assert_eq!(
         *lic,
         json!({"code": "LIC001", "name": "missing-usage-location", "category": "breakage",
-               "defaultSeverity": "error", "options": [], "summary": "licensed user without a usage location"})
+               "defaultSeverity": "error", "options": [], "summary": "licensed user without a usage location",
+               "reads": {"users": ["assignedLicenses", "usageLocation"]}})
     );
 }
 

@@ -160,3 +160,50 @@ fn messages_start_lower_case_and_end_without_period() {
         }
     }
 }
+
+/// What the rules declare they read is what the export recipes of docs/snapshot-format.md
+/// select: a rule that starts reading a property fails this test until the recipes export it.
+/// Collections exported without `$select` (every property comes) and the relationships
+/// fetched per object (members, app role assignments) need no entry.
+#[test]
+fn export_recipes_select_what_the_rules_read() {
+    let doc = std::fs::read_to_string(root().join("docs/snapshot-format.md")).unwrap();
+    let select = |collection: &str| -> Option<Vec<String>> {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{collection}` |")))?;
+        // The first request of the row (`GET /…`), up to its closing backtick.
+        let request = row.split('`').find(|s| s.starts_with("GET /"))?;
+        let list = request.split("$select=").nth(1)?;
+        let list = &list[..list.find('&').unwrap_or(list.len())];
+        Some(list.split(',').map(str::to_owned).collect())
+    };
+    let fetched_apart = [
+        ("groups", "members"),
+        ("directoryRoles", "members"),
+        ("servicePrincipals", "appRoleAssignedTo"),
+    ];
+    let mut checked = 0;
+    for r in registry() {
+        let m = r.meta();
+        assert!(!m.reads.is_empty(), "{}: declares no reads", m.code);
+        for &(collection, property) in m.reads {
+            if collection == "policies" || fetched_apart.contains(&(collection, property)) {
+                continue;
+            }
+            let Some(list) = select(collection) else {
+                continue; // exported whole (no $select)
+            };
+            assert!(
+                list.iter().any(|p| p == property),
+                "{}: reads {collection}.{property}, which the export of {collection} does not $select ({list:?})",
+                m.code
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 30,
+        "only {checked} reads were checked: is the table still there?"
+    );
+}

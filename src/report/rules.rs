@@ -21,6 +21,8 @@ struct RuleOut {
     default_severity: &'static str,
     options: Vec<OptionOut>,
     summary: &'static str,
+    /// `{"users": ["accountEnabled", …], …}`: what the rule reads, per collection.
+    reads: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
 }
 
 pub fn write(w: &mut dyn Write, json: bool) -> io::Result<()> {
@@ -44,6 +46,10 @@ pub fn write(w: &mut dyn Write, json: bool) -> io::Result<()> {
                     })
                     .collect(),
                 summary: m.summary,
+                reads: m.reads.iter().fold(Default::default(), |mut acc, (c, p)| {
+                    acc.entry(*c).or_insert_with(Vec::new).push(*p);
+                    acc
+                }),
             }
         })
         .collect();

@@ -80,6 +80,10 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// Names of the options (see [`options::ALL`]) the rule reads.
     pub options: &'static [&'static str],
+    /// What the rule reads from the snapshot, as (collection key, Graph property): a policy is
+    /// `("policies", <policy key>)`. One source of truth for what an export must select
+    /// (`tenantlint rules --format json` lists it; a test checks the export recipes against it).
+    pub reads: &'static [(&'static str, &'static str)],
     /// The Markdown documentation, `rules/<CODE>.md`.
     pub doc: &'static str,
 }

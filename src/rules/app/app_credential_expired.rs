@@ -10,6 +10,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "application or service principal credential has expired",
     options: &[],
+    reads: &[
+        ("applications", "passwordCredentials"),
+        ("applications", "keyCredentials"),
+        ("servicePrincipals", "passwordCredentials"),
+        ("servicePrincipals", "keyCredentials"),
+    ],
     doc: include_str!("../../../rules/APP001.md"),
 };
 

@@ -10,6 +10,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "application or service principal credential expires within credential-expiry-days",
     options: &["credential-expiry-days"],
+    reads: &[
+        ("applications", "passwordCredentials"),
+        ("applications", "keyCredentials"),
+        ("servicePrincipals", "passwordCredentials"),
+        ("servicePrincipals", "keyCredentials"),
+    ],
     doc: include_str!("../../../rules/APP002.md"),
 };
 

@@ -12,6 +12,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "service principal assigned to a group with nested groups, whose members do not get the app",
     options: &[],
+    reads: &[
+        ("servicePrincipals", "appRoleAssignedTo"),
+        ("groups", "members"),
+    ],
     doc: include_str!("../../../rules/APP004.md"),
 };
 

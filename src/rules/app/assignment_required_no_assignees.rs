@@ -11,6 +11,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "service principal requires assignment but has no user, group or app assigned",
     options: &[],
+    reads: &[
+        ("servicePrincipals", "appRoleAssignmentRequired"),
+        ("servicePrincipals", "accountEnabled"),
+        ("servicePrincipals", "appOwnerOrganizationId"),
+        ("servicePrincipals", "appRoleAssignedTo"),
+    ],
     doc: include_str!("../../../rules/APP003.md"),
 };
 

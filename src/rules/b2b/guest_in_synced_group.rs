@@ -13,6 +13,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "guest user is a direct member of a group synced from on-premises",
     options: &[],
+    reads: &[
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("groups", "onPremisesSyncEnabled"),
+    ],
     doc: include_str!("../../../rules/B2B001.md"),
 };
 

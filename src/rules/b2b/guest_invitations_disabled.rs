@@ -10,6 +10,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Notice,
     summary: "nobody can invite guests (allowInvitesFrom none), or only admins while invitations are pending",
     options: &[],
+    reads: &[
+        ("policies", "authorizationPolicy"),
+        ("users", "externalUserState"),
+    ],
     doc: include_str!("../../../rules/B2B003.md"),
 };
 

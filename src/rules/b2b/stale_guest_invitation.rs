@@ -11,6 +11,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "guest invitation still pending acceptance after stale-invitation-days",
     options: &["stale-invitation-days"],
+    reads: &[
+        ("users", "externalUserState"),
+        ("users", "externalUserStateChangeDateTime"),
+        ("users", "createdDateTime"),
+        ("users", "mail"),
+    ],
     doc: include_str!("../../../rules/B2B002.md"),
 };
 

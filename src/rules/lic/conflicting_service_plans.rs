@@ -15,6 +15,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "user with mutually exclusive service plans enabled",
     options: &[],
+    reads: &[
+        ("users", "assignedLicenses"),
+        ("subscribedSkus", "servicePlans"),
+    ],
     doc: include_str!("../../../rules/LIC002.md"),
 };
 

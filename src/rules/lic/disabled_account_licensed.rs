@@ -11,6 +11,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "disabled account that still holds licenses",
     options: &[],
+    reads: &[
+        ("users", "accountEnabled"),
+        ("users", "assignedLicenses"),
+        ("subscribedSkus", "skuPartNumber"),
+    ],
     doc: include_str!("../../../rules/LIC006.md"),
 };
 

@@ -11,6 +11,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "group that assigns licenses has nested groups, whose members get no license from it",
     options: &[],
+    reads: &[
+        ("groups", "assignedLicenses"),
+        ("groups", "members"),
+        ("subscribedSkus", "skuPartNumber"),
+    ],
     doc: include_str!("../../../rules/LIC007.md"),
 };
 

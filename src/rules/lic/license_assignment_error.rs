@@ -11,6 +11,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "license assignment that failed (licenseAssignmentStates in error)",
     options: &[],
+    reads: &[
+        ("users", "licenseAssignmentStates"),
+        ("subscribedSkus", "skuPartNumber"),
+    ],
     doc: include_str!("../../../rules/LIC005.md"),
 };
 

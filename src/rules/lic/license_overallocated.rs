@@ -11,6 +11,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "subscription with more licenses assigned than enabled seats",
     options: &["min-free-seats"],
+    reads: &[
+        ("subscribedSkus", "consumedUnits"),
+        ("subscribedSkus", "prepaidUnits"),
+    ],
     doc: include_str!("../../../rules/LIC003.md"),
 };
 

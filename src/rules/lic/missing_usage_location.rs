@@ -11,6 +11,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "licensed user without a usage location",
     options: &[],
+    reads: &[("users", "assignedLicenses"), ("users", "usageLocation")],
     doc: include_str!("../../../rules/LIC001.md"),
 };
 

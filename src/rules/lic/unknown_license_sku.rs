@@ -13,6 +13,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "user assigned a license sku the tenant has no subscription for",
     options: &[],
+    reads: &[("users", "assignedLicenses"), ("subscribedSkus", "skuId")],
     doc: include_str!("../../../rules/LIC004.md"),
 };
 

@@ -15,6 +15,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "proxy address held by more than one user, group or contact",
     options: &[],
+    reads: &[
+        ("users", "proxyAddresses"),
+        ("groups", "proxyAddresses"),
+        ("contacts", "proxyAddresses"),
+    ],
     doc: include_str!("../../../rules/PRX001.md"),
 };
 

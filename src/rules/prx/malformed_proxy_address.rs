@@ -13,6 +13,11 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "proxy address without prefix, invalid smtp address, or several primary smtp addresses",
     options: &[],
+    reads: &[
+        ("users", "proxyAddresses"),
+        ("groups", "proxyAddresses"),
+        ("contacts", "proxyAddresses"),
+    ],
     doc: include_str!("../../../rules/PRX003.md"),
 };
 

@@ -13,6 +13,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "smtp proxy address in a domain the tenant has not verified",
     options: &[],
+    reads: &[
+        ("users", "proxyAddresses"),
+        ("users", "userType"),
+        ("groups", "proxyAddresses"),
+        ("domains", "isVerified"),
+    ],
     doc: include_str!("../../../rules/PRX002.md"),
 };
 

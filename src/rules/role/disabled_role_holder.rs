@@ -14,6 +14,14 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "disabled account that still holds an active directory role",
     options: &[],
+    reads: &[
+        ("directoryRoles", "members"),
+        ("directoryRoles", "roleTemplateId"),
+        ("roleAssignments", "principalId"),
+        ("roleAssignments", "roleDefinitionId"),
+        ("users", "accountEnabled"),
+        ("groups", "members"),
+    ],
     doc: include_str!("../../../rules/ROLE002.md"),
 };
 

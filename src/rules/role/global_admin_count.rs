@@ -14,6 +14,14 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "fewer than 2 or more than max-global-admins active global administrators",
     options: &["max-global-admins"],
+    reads: &[
+        ("directoryRoles", "members"),
+        ("directoryRoles", "roleTemplateId"),
+        ("roleAssignments", "principalId"),
+        ("roleAssignments", "roleDefinitionId"),
+        ("users", "accountEnabled"),
+        ("groups", "members"),
+    ],
     doc: include_str!("../../../rules/ROLE001.md"),
 };
 

@@ -12,6 +12,14 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "user in the password reset scope registered fewer usable methods than the policy requires",
     options: &[],
+    reads: &[
+        ("policies", "passwordResetPolicy"),
+        ("users", "accountEnabled"),
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("userRegistrationDetails", "methodsRegistered"),
+    ],
     doc: include_str!("../../../rules/SSPR004.md"),
 };
 

@@ -12,6 +12,15 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "phone number of a user in the password reset scope is not in the form +<country code> <number> or has an extension",
     options: &[],
+    reads: &[
+        ("policies", "passwordResetPolicy"),
+        ("users", "accountEnabled"),
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("users", "mobilePhone"),
+        ("users", "businessPhones"),
+    ],
     doc: include_str!("../../../rules/SSPR005.md"),
 };
 

@@ -13,6 +13,15 @@ static META: RuleMeta = RuleMeta {
     category: Category::Hygiene,
     summary: "user in the password reset scope has not registered for it and has no usable method",
     options: &[],
+    reads: &[
+        ("policies", "passwordResetPolicy"),
+        ("users", "accountEnabled"),
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("userRegistrationDetails", "isSsprRegistered"),
+        ("userRegistrationDetails", "methodsRegistered"),
+    ],
     doc: include_str!("../../../rules/SSPR007.md"),
 };
 

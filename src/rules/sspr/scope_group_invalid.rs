@@ -12,6 +12,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "password reset is enabled for a selected group that is missing, unknown, not unique or without users",
     options: &[],
+    reads: &[("policies", "passwordResetPolicy"), ("groups", "members")],
     doc: include_str!("../../../rules/SSPR002.md"),
 };
 

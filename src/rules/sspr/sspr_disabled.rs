@@ -11,6 +11,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Notice,
     summary: "self-service password reset is not enabled for any user",
     options: &[],
+    reads: &[("policies", "passwordResetPolicy")],
     doc: include_str!("../../../rules/SSPR001.md"),
 };
 

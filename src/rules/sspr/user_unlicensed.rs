@@ -16,6 +16,16 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "user in the password reset scope without a license that covers self-service password reset",
     options: &[],
+    reads: &[
+        ("policies", "passwordResetPolicy"),
+        ("users", "accountEnabled"),
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("users", "assignedLicenses"),
+        ("users", "onPremisesSyncEnabled"),
+        ("subscribedSkus", "servicePlans"),
+    ],
     doc: include_str!("../../../rules/SSPR003.md"),
 };
 

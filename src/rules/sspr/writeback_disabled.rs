@@ -12,6 +12,15 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "synced users are in the password reset scope but password writeback is not enabled",
     options: &[],
+    reads: &[
+        ("policies", "passwordResetPolicy"),
+        ("users", "accountEnabled"),
+        ("users", "userType"),
+        ("users", "userPrincipalName"),
+        ("groups", "members"),
+        ("users", "onPremisesSyncEnabled"),
+        ("policies", "onPremisesPasswordResetPolicy"),
+    ],
     doc: include_str!("../../../rules/SSPR006.md"),
 };
 

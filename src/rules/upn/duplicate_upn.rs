@@ -16,6 +16,15 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "user principal name used by another user, group or contact",
     options: &[],
+    reads: &[
+        ("users", "userPrincipalName"),
+        ("users", "mail"),
+        ("users", "proxyAddresses"),
+        ("groups", "mail"),
+        ("groups", "proxyAddresses"),
+        ("contacts", "mail"),
+        ("contacts", "proxyAddresses"),
+    ],
     doc: include_str!("../../../rules/UPN004.md"),
 };
 

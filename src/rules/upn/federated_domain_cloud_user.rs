@@ -14,6 +14,12 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "cloud-only user whose user principal name is in a federated domain",
     options: &[],
+    reads: &[
+        ("users", "userPrincipalName"),
+        ("users", "onPremisesSyncEnabled"),
+        ("users", "userType"),
+        ("domains", "authenticationType"),
+    ],
     doc: include_str!("../../../rules/UPN002.md"),
 };
 

@@ -13,6 +13,10 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "user principal name contains the reserved character `#`",
     options: &[],
+    reads: &[
+        ("users", "userPrincipalName"),
+        ("users", "onPremisesSyncEnabled"),
+    ],
     doc: include_str!("../../../rules/UPN003.md"),
 };
 

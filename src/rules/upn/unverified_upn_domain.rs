@@ -14,6 +14,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::Breakage,
     summary: "user principal name in a domain the tenant has not verified",
     options: &[],
+    reads: &[("users", "userPrincipalName"), ("domains", "isVerified")],
     doc: include_str!("../../../rules/UPN001.md"),
 };
 
