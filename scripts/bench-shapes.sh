@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Export shapes benchmark (issue 12). Generates the gen_tenant tenant in each export shape
+# (examples/gen_tenant.rs --shape …; deterministic), then, with each input in the page cache,
+# times the floor and `tenantlint check INPUT --format json -o REPORT` (all rules) with
+# /usr/bin/time -v, best of RUNS, and prints one Markdown table.
+#
+# The floor of a row is examples/floor.rs (a serde_json IgnoredAny parse of the mapped file),
+# except for:
+#   - gz:    `gzip -dc FILE > /dev/null` (decompression alone); RSS over file is over the
+#            decompressed size (tenantlint inflates into memory);
+#   - pages: tenantlint on the single file of the same shape (pretty), so the ratio is
+#            directory / single file; MB and RSS over file are the directory's total bytes.
+#
+#   scripts/bench-shapes.sh                       # SIZES=1000000 RUNS=3, every shape
+#   SIZES=100000 RUNS=1 scripts/bench-shapes.sh   # quick
+#   SHAPES="pretty full gz" scripts/bench-shapes.sh
+#   TIMINGS=full scripts/bench-shapes.sh          # also print TENANTLINT_TIMINGS=1 of that shape
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${BENCH_DIR:-target/bench-shapes}
+sizes=${SIZES:-1000000}
+runs=${RUNS:-3}
+shapes=${SHAPES:-"pretty minified indent2 indent4 lean full heavy high gz pages"}
+mkdir -p "$dir"
+cargo build --release --quiet --bin tenantlint --example gen_tenant --example floor
+bin=target/release
+
+# "wall_seconds peak_rss_kb" of the best (fastest) of $runs runs of a command.
+measure() {
+  local best="" rss="" out="$dir/time.txt"
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -v "$@" >/dev/null 2>"$out"
+    local w r
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$out")
+    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
+    if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$w; rss=$r; fi
+  done
+  echo "$best $rss"
+}
+
+# The generator's arguments for a shape.
+shape_args() {
+  case $1 in
+    pretty | gz) echo "" ;;
+    minified | indent2 | indent4 | lean | full | heavy | high) echo "--shape $1" ;;
+    pages) echo "--shape pages" ;;
+    *) echo "unknown shape $1" >&2; exit 2 ;;
+  esac
+}
+
+echo "| shape | users | MB | floor s | tenantlint s | ratio | peak RSS over file MB | findings | report share |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in $sizes; do
+  single="$dir/pretty-$n.json"
+  single_wall=""
+  for shape in $shapes; do
+    case $shape in
+      pages) in="$dir/pages-$n" ;;
+      gz) in="$dir/pretty-$n.json.gz" ;;
+      *) in="$dir/$shape-$n.json" ;;
+    esac
+    if [ ! -e "$in" ]; then
+      case $shape in
+        gz)
+          [ -f "$single" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$single"
+          gzip -c -6 "$single" >"$in" ;;
+        # shellcheck disable=SC2046
+        *) "$bin/examples/gen_tenant" --users "$n" --seed 1 $(shape_args "$shape") --out "$in" ;;
+      esac
+    fi
+    if [ -d "$in" ]; then
+      bytes=$(find "$in" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+      find "$in" -type f -exec cat {} + >/dev/null
+    else
+      bytes=$(stat -c %s "$in")
+      cat "$in" >/dev/null
+    fi
+    base=$bytes
+    case $shape in
+      gz)
+        read -r floor _ < <(measure sh -c 'gzip -dc "$1" >/dev/null' sh "$in")
+        base=$(stat -c %s "$single") ;;
+      pages)
+        if [ -z "$single_wall" ]; then
+          [ -f "$single" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$single"
+          cat "$single" >/dev/null
+          read -r single_wall _ < <(measure "$bin/tenantlint" check "$single" --format json --fail-on never --quiet -o "$dir/report.json")
+        fi
+        floor=$single_wall ;;
+      *) read -r floor _ < <(measure "$bin/examples/floor" "$in") ;;
+    esac
+    read -r wall rss < <(measure "$bin/tenantlint" check "$in" --format json --fail-on never --quiet -o "$dir/report.json")
+    [ "$shape" = pretty ] && single_wall=$wall
+    timing=$(TENANTLINT_TIMINGS=1 "$bin/tenantlint" check "$in" --format json --fail-on never --quiet -o "$dir/report.json" 2>&1 >/dev/null)
+    if [ "${TIMINGS:-}" = "$shape" ]; then echo "$timing" >"$dir/timings-$shape-$n.txt"; fi
+    findings=$(grep -o '"fingerprint"' "$dir/report.json" | wc -l)
+    report=$(echo "$timing" | awk '/timing: report/ {print $3}')
+    label=$shape
+    case $shape in gz) label="gz (floor: gzip -dc)" ;; pages) label="pages (floor: single file)" ;; esac
+    awk -v s="$label" -v n="$n" -v b="$bytes" -v base="$base" -v fl="$floor" -v w="$wall" -v r="$rss" -v fi="$findings" -v rep="$report" 'BEGIN {
+      t = rep; sec = 0
+      if (t ~ /ms$/) { sub(/ms$/, "", t); sec = t / 1000 } else if (t ~ /µs$/) { sub(/µs$/, "", t); sec = t / 1e6 } else { sub(/s$/, "", t); sec = t }
+      printf "| %s | %d | %.0f | %.2f | %.2f | %.2f | %.0f | %d | %.1f%% |\n", s, n, b / 1048576, fl, w, w / fl, r / 1024 - base / 1048576, fi, 100 * sec / w
+    }'
+  done
+done
