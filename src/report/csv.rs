@@ -10,6 +10,7 @@
 //! others.
 
 use super::{Report, exemption_note, fingerprint, object_label};
+use crate::rules::Finding;
 use std::io::{self, Write};
 
 const HEADER: [&str; 11] = [
@@ -34,11 +35,33 @@ pub(super) fn text(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
+/// A CSV writer as every CSV report starts: UTF-8 byte order mark (for Excel), CRLF rows.
+pub(super) fn writer(w: &mut dyn Write) -> io::Result<csv::Writer<&mut dyn Write>> {
     w.write_all("\u{feff}".as_bytes())?;
-    let mut out = csv::WriterBuilder::new()
+    Ok(csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(w);
+        .from_writer(w))
+}
+
+/// The cells of a finding read from `source`, in the order of [`HEADER`]'s first ten columns.
+pub(super) fn finding_cells(source: &str, f: &Finding) -> [String; 10] {
+    let related: Vec<String> = f.related.iter().map(object_label).collect();
+    [
+        text(source).into_owned(),
+        f.rule.code.to_owned(),
+        f.rule.name.to_owned(),
+        f.severity.as_str().to_owned(),
+        f.object.kind.as_str().to_owned(),
+        text(&f.object.id).into_owned(),
+        text(&f.object.name).into_owned(),
+        text(&f.message).into_owned(),
+        text(&related.join("; ")).into_owned(),
+        fingerprint(f),
+    ]
+}
+
+pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
+    let mut out = writer(w)?;
     out.write_record(HEADER)?;
     for r in reports {
         let ex = &r.result.exemptions;
@@ -47,20 +70,8 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             (f, note)
         });
         for (f, note) in r.result.findings.iter().map(|f| (f, None)).chain(exempted) {
-            let related: Vec<String> = f.related.iter().map(object_label).collect();
-            out.write_record([
-                &*text(r.source),
-                f.rule.code,
-                f.rule.name,
-                f.severity.as_str(),
-                f.object.kind.as_str(),
-                &*text(&f.object.id),
-                &*text(&f.object.name),
-                &*text(&f.message),
-                &*text(&related.join("; ")),
-                &fingerprint(f),
-                &*text(note.as_deref().unwrap_or("")),
-            ])?;
+            let note = text(note.as_deref().unwrap_or("")).into_owned();
+            out.write_record(finding_cells(r.source, f).iter().chain([&note]))?;
         }
     }
     out.flush()

@@ -4,8 +4,7 @@
 //! `resolved` rows OLD. Unchanged findings are not rows (the other formats count them).
 
 use super::Diff;
-use crate::report::csv::text;
-use crate::report::{fingerprint, object_label};
+use crate::report::csv::{finding_cells, writer};
 use std::io::{self, Write};
 
 const HEADER: [&str; 11] = [
@@ -23,10 +22,7 @@ const HEADER: [&str; 11] = [
 ];
 
 pub fn write(d: &Diff, w: &mut dyn Write) -> io::Result<()> {
-    w.write_all("\u{feff}".as_bytes())?;
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(w);
+    let mut out = writer(w)?;
     out.write_record(HEADER)?;
     let rows = d
         .introduced
@@ -34,20 +30,8 @@ pub fn write(d: &Diff, w: &mut dyn Write) -> io::Result<()> {
         .map(|f| ("introduced", d.new.source, f))
         .chain(d.resolved.iter().map(|f| ("resolved", d.old.source, f)));
     for (change, source, f) in rows {
-        let related: Vec<String> = f.related.iter().map(object_label).collect();
-        out.write_record([
-            change,
-            &*text(source),
-            f.rule.code,
-            f.rule.name,
-            f.severity.as_str(),
-            f.object.kind.as_str(),
-            &*text(&f.object.id),
-            &*text(&f.object.name),
-            &*text(&f.message),
-            &*text(&related.join("; ")),
-            &fingerprint(f),
-        ])?;
+        let cells = finding_cells(source, f);
+        out.write_record(std::iter::once(change).chain(cells.iter().map(String::as_str)))?;
     }
     out.flush()
 }
