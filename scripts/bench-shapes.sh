@@ -25,18 +25,8 @@ mkdir -p "$dir"
 cargo build --release --quiet --bin tenantlint --example gen_tenant --example floor
 bin=target/release
 
-# "wall_seconds peak_rss_kb" of the best (fastest) of $runs runs of a command.
-measure() {
-  local best="" rss="" out="$dir/time.txt"
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -v "$@" >/dev/null 2>"$out"
-    local w r
-    w=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$out")
-    r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
-    if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$w; rss=$r; fi
-  done
-  echo "$best $rss"
-}
+# shellcheck source=scripts/measure.sh
+source scripts/measure.sh
 
 # The generator's arguments for a shape.
 shape_args() {
