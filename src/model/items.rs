@@ -28,17 +28,50 @@ impl<T> Items<T> {
     /// Takes chunks as they are. Every chunk but the last must hold exactly [`CHUNK`] objects.
     ///
     /// # Panics
-    /// When a chunk other than the last is not full (a loader bug, not an input problem).
+    /// When a chunk other than the last is not full, or the last holds more than [`CHUNK`]
+    /// (a loader bug, not an input problem).
     pub fn from_chunks(chunks: Vec<Vec<T>>) -> Self {
         let n = chunks.len();
         for (i, c) in chunks.iter().enumerate() {
             assert!(
-                i + 1 == n || c.len() == CHUNK,
+                c.len() == CHUNK || (i + 1 == n && c.len() < CHUNK),
                 "chunk {i} of {n} holds {} objects",
                 c.len()
             );
         }
         let len = chunks.iter().map(Vec::len).sum();
+        Items { chunks, len }
+    }
+
+    /// Takes batches of any size: as they are when every batch but the last is full (see
+    /// [`Items::from_chunks`]), else re-cut into chunks, each object moved once.
+    pub fn from_batches(batches: Vec<Vec<T>>) -> Self {
+        let n = batches.len();
+        if batches
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.len() == CHUNK || (i + 1 == n && c.len() < CHUNK))
+        {
+            return Self::from_chunks(batches);
+        }
+        let len: usize = batches.iter().map(Vec::len).sum();
+        let mut chunks = Vec::with_capacity(len.div_ceil(CHUNK));
+        let mut cur: Vec<T> = Vec::with_capacity(CHUNK.min(len));
+        for b in batches {
+            for x in b {
+                if cur.len() == CHUNK {
+                    let left = len - chunks.len() * CHUNK - CHUNK;
+                    chunks.push(std::mem::replace(
+                        &mut cur,
+                        Vec::with_capacity(CHUNK.min(left)),
+                    ));
+                }
+                cur.push(x);
+            }
+        }
+        if !cur.is_empty() {
+            chunks.push(cur);
+        }
         Items { chunks, len }
     }
 
@@ -192,5 +225,41 @@ mod tests {
     #[should_panic(expected = "chunk 0 of 2")]
     fn rejects_short_inner_chunks() {
         let _ = Items::from_chunks(vec![vec![1], vec![2]]);
+    }
+
+    #[test]
+    #[should_panic(expected = "chunk 0 of 1")]
+    fn rejects_a_long_last_chunk() {
+        let _ = Items::from_chunks(vec![(0..=CHUNK).collect()]);
+    }
+
+    #[test]
+    fn batches_of_any_size_are_cut_into_chunks() {
+        let sizes = [
+            vec![],
+            vec![0],
+            vec![5],
+            vec![CHUNK],
+            vec![CHUNK, 3],
+            vec![CHUNK + 1],
+            vec![3 * CHUNK + 7],
+            vec![1, CHUNK, 0, 2 * CHUNK - 1, 5],
+        ];
+        for sizes in sizes {
+            let mut next = 0;
+            let batches: Vec<Vec<usize>> = sizes
+                .iter()
+                .map(|&k| {
+                    next += k;
+                    (next - k..next).collect()
+                })
+                .collect();
+            let items = Items::from_batches(batches);
+            assert_eq!(items.len(), next, "{sizes:?}");
+            assert!(items.iter().copied().eq(0..next), "{sizes:?}");
+            for i in 0..next {
+                assert_eq!(items[i], i, "{sizes:?}");
+            }
+        }
     }
 }

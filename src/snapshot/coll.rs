@@ -2,6 +2,7 @@
 
 use super::convert;
 use super::fast;
+use super::fused::Stop;
 use super::keys;
 use super::read::File;
 use super::wire::*;
@@ -26,7 +27,8 @@ pub(super) fn found(text: &str) -> &'static str {
 
 /// The parsed elements of one batch.
 pub(super) struct Batch<T> {
-    /// The batch's place in its collection: batches are full ([`CHUNK`] elements) but the last.
+    /// The batch's place in its collection. The splitter's batches are full ([`CHUNK`]
+    /// elements) but the last; [`super::fused`]'s are of any size.
     seq: usize,
     items: Vec<T>,
     /// (file index, byte offset) of each element, for error messages.
@@ -42,9 +44,14 @@ pub(super) struct Coll<'a, W, T> {
     present: AtomicBool,
     props: AtomicU32,
     batches: Mutex<Vec<Batch<T>>>,
+    /// Elements read by [`super::fused`] that do not fill a batch yet.
+    carry: Mutex<(Vec<T>, Vec<(u32, usize)>)>,
     conv: fn(W, &StrSink<'a>, &mut u32) -> T,
     /// A fast reader that yields what serde would, or leaves the element to serde.
     fast: Option<fn(&'a str) -> fast::Fast<W>>,
+    /// The same reader from a byte of a whole file, returning where the element ends: reads
+    /// arrays straight from the file, in parallel (see [`super::fused`]).
+    pub(super) fast_at: Option<fast::ReadAt<'a, W>>,
 }
 
 impl<'a, W, T> Coll<'a, W, T> {
@@ -54,14 +61,83 @@ impl<'a, W, T> Coll<'a, W, T> {
             present: AtomicBool::new(false),
             props: AtomicU32::new(0),
             batches: Mutex::new(Vec::new()),
+            carry: Mutex::new((Vec::new(), Vec::new())),
             conv,
             fast: None,
+            fast_at: None,
         }
     }
 
-    fn with_fast(mut self, fast: fn(&'a str) -> fast::Fast<W>) -> Self {
+    fn with_fast(
+        mut self,
+        fast: fn(&'a str) -> fast::Fast<W>,
+        fast_at: fast::ReadAt<'a, W>,
+    ) -> Self {
         self.fast = Some(fast);
+        self.fast_at = Some(fast_at);
         self
+    }
+
+    /// Converts a parsed element (see [`Coll::conv`]'s field).
+    pub(super) fn convert(&self, w: W, sink: &StrSink<'a>, props: &mut u32) -> T {
+        (self.conv)(w, sink, props)
+    }
+
+    /// Adds elements read by [`super::fused`] (any number) after those added before: they
+    /// become full batches numbered from `*seq` on as they fill one, so that the collection is
+    /// made of the batches as they are (see [`Coll::finish`]). The rest waits in the carry,
+    /// for the next call or for [`Coll::flush_carry`].
+    pub(super) fn add_elements(
+        &self,
+        seq: &mut usize,
+        items: Vec<T>,
+        at: Vec<(u32, usize)>,
+        props: u32,
+    ) {
+        let mut guard = self.carry.lock().unwrap_or_else(|e| e.into_inner());
+        let (carry, carry_at) = &mut *guard;
+        for (x, a) in items.into_iter().zip(at) {
+            if carry.capacity() == 0 {
+                carry.reserve_exact(CHUNK);
+                carry_at.reserve_exact(CHUNK);
+            }
+            carry.push(x);
+            carry_at.push(a);
+            if carry.len() == CHUNK {
+                let (full, full_at) = (std::mem::take(carry), std::mem::take(carry_at));
+                self.add_batch(*seq, full, full_at, 0);
+                *seq += 1;
+            }
+        }
+        self.add_props(props);
+    }
+
+    /// Sends the elements waiting in the carry as a batch numbered `*seq`: before a batch
+    /// of the splitter's, and at the end.
+    pub(super) fn flush_carry(&self, seq: &mut usize) {
+        let mut guard = self.carry.lock().unwrap_or_else(|e| e.into_inner());
+        let (carry, carry_at) = &mut *guard;
+        if !carry.is_empty() {
+            let (rest, rest_at) = (std::mem::take(carry), std::mem::take(carry_at));
+            self.add_batch(*seq, rest, rest_at, 0);
+            *seq += 1;
+        }
+    }
+
+    /// Records which properties the elements had.
+    fn add_props(&self, props: u32) {
+        if self.props.load(Ordering::Relaxed) | props != self.props.load(Ordering::Relaxed) {
+            self.props.fetch_or(props, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds the elements of a batch parsed elsewhere.
+    fn add_batch(&self, seq: usize, items: Vec<T>, at: Vec<(u32, usize)>, props: u32) {
+        self.add_props(props);
+        self.batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Batch { seq, items, at });
     }
 
     /// The elements in input order (the batches become the chunks as they are), with the
@@ -77,8 +153,8 @@ impl<'a, W, T> Coll<'a, W, T> {
         }
         (
             self.present.into_inner(),
-            Items::from_chunks(chunks),
-            Items::from_chunks(at),
+            Items::from_batches(chunks),
+            Items::from_batches(at),
             Props(self.props.into_inner()),
         )
     }
@@ -113,6 +189,21 @@ pub(super) trait Submit<'a>: Sync {
         elems: Vec<Elem<'a>>,
     ) where
         'a: 's;
+    /// Whether [`Submit::fused`] reads this collection (it has a fast reader).
+    fn can_fuse(&self) -> bool;
+    /// Sends what [`Submit::fused`] read but did not batch yet, as batch `*seq`.
+    fn flush_fused(&self, seq: &mut usize);
+    /// Reads the elements of an array in `text` (of file `file`) from byte `start`, where an
+    /// element is expected, as batches numbered from `*seq` on; `None` when the collection
+    /// has no fast reader. See [`super::fused`].
+    fn fused(
+        &self,
+        ctx: &Ctx<'a>,
+        file: u32,
+        text: &'a str,
+        start: usize,
+        seq: &mut usize,
+    ) -> Option<Stop>;
 }
 
 impl<'a, W, T> Submit<'a> for Coll<'a, W, T>
@@ -126,6 +217,28 @@ where
 
     fn mark_present(&self) {
         self.present.store(true, Ordering::Relaxed);
+    }
+
+    fn can_fuse(&self) -> bool {
+        self.fast_at.is_some()
+    }
+
+    fn flush_fused(&self, seq: &mut usize) {
+        self.flush_carry(seq);
+    }
+
+    fn fused(
+        &self,
+        ctx: &Ctx<'a>,
+        file: u32,
+        text: &'a str,
+        start: usize,
+        seq: &mut usize,
+    ) -> Option<Stop> {
+        let fast_at = self.fast_at?;
+        Some(super::fused::array(
+            self, fast_at, ctx, file, text, start, seq,
+        ))
     }
 
     fn submit<'s>(
@@ -175,13 +288,7 @@ where
                     Err(e) => return ctx.fail(f.serde_located(fi, text, e)),
                 }
             }
-            if self.props.load(Ordering::Relaxed) | props != self.props.load(Ordering::Relaxed) {
-                self.props.fetch_or(props, Ordering::Relaxed);
-            }
-            self.batches
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(Batch { seq, items, at });
+            self.add_batch(seq, items, at, props);
         });
     }
 }
@@ -218,7 +325,7 @@ impl<'a> Colls<'a> {
     pub(super) fn new() -> Self {
         use CollectionKind::*;
         Colls {
-            users: Coll::new(Users, convert::user).with_fast(fast::user),
+            users: Coll::new(Users, convert::user).with_fast(fast::user, fast::user_at),
             groups: Coll::new(Groups, convert::group),
             contacts: Coll::new(Contacts, convert::contact),
             skus: Coll::new(SubscribedSkus, convert::sku),
@@ -228,7 +335,7 @@ impl<'a> Colls<'a> {
             applications: Coll::new(Applications, convert::app),
             service_principals: Coll::new(ServicePrincipals, convert::service_principal),
             registrations: Coll::new(UserRegistrationDetails, convert::registration)
-                .with_fast(fast::registration),
+                .with_fast(fast::registration, fast::registration_at),
         }
     }
 

@@ -72,6 +72,10 @@ const MAX_DEPTH: u32 = 128;
 
 type R<T> = Option<T>;
 
+/// A fast reader from a byte of a whole text: what it made of the element there, and the
+/// index just past it.
+pub type ReadAt<'a, W> = fn(&'a str, usize) -> (Fast<W>, usize);
+
 /// What the fast path made of an element.
 pub enum Fast<W> {
     /// Exactly what serde would have produced.
@@ -468,9 +472,28 @@ fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
 
 /// A user element, exactly as serde would read it into [`WireUser`], if the fast path can.
 pub fn user(text: &str) -> Fast<WireUser<'_>> {
+    whole(text, user_in)
+}
+
+/// The user element that starts at byte `start` of `text` (an array of users), and the index
+/// just past it: [`user`] without the "nothing after it" check, for parsing straight from a file.
+pub fn user_at(text: &str, start: usize) -> (Fast<WireUser<'_>>, usize) {
+    at(text, start, user_in)
+}
+
+/// `read` on the whole of `text`: one value and nothing after it.
+fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
     let mut c = Cur::new(text);
-    let w = user_in(&mut c);
+    let w = read(&mut c).and_then(|w| c.end().map(|_| w));
     Fast::of(&c, w)
+}
+
+/// `read` from byte `start` of `text`; returns where it stopped.
+fn at<'a, W>(text: &'a str, start: usize, read: fn(&mut Cur<'a>) -> R<W>) -> (Fast<W>, usize) {
+    let mut c = Cur::new(text);
+    c.i = start;
+    let w = read(&mut c);
+    (Fast::of(&c, w), c.i)
 }
 
 fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
@@ -564,16 +587,18 @@ fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
         }
         Some(())
     })?;
-    c.end()?;
     w.id = id?;
     Some(w)
 }
 
 /// A userRegistrationDetails element, exactly as serde would read it, if the fast path can.
 pub fn registration(text: &str) -> Fast<WireRegistration<'_>> {
-    let mut c = Cur::new(text);
-    let w = registration_in(&mut c);
-    Fast::of(&c, w)
+    whole(text, registration_in)
+}
+
+/// [`registration`] from byte `start` of `text`, as [`user_at`].
+pub fn registration_at(text: &str, start: usize) -> (Fast<WireRegistration<'_>>, usize) {
+    at(text, start, registration_in)
 }
 
 fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
@@ -601,7 +626,6 @@ fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
         }
         Some(())
     })?;
-    c.end()?;
     Some(WireRegistration {
         id: id?,
         user_principal_name: upn,

@@ -9,6 +9,7 @@ mod coll;
 mod convert;
 mod encoding;
 mod fast;
+mod fused;
 mod keys;
 mod layout;
 mod position;
@@ -54,7 +55,21 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
 /// [`load`], reporting progress.
 pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant, InputError> {
     let p = parse_with_progress(spec, progress)?;
-    Ok(Tenant::build(p.parts, p.group_members, p.role_members))
+    Ok(phase("build", || {
+        Tenant::build(p.parts, p.group_members, p.role_members)
+    }))
+}
+
+/// Runs one phase of the load; with `TENANTLINT_TIMINGS` set, prints how long it took.
+fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*ON.get_or_init(|| std::env::var_os("TENANTLINT_TIMINGS").is_some()) {
+        return f();
+    }
+    let start = std::time::Instant::now();
+    let v = f();
+    eprintln!("timing:   load: {name} {:.2?}", start.elapsed());
+    v
 }
 
 /// Loads a single-document snapshot held in memory (as read from a file named `name`): JSON,
@@ -83,12 +98,12 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
     let path = Path::new(spec);
     let mut ignored = Vec::new();
     let (files, roles) = if spec == "-" {
-        (vec![read_stdin()?], None)
+        (vec![phase("read", read_stdin)?], None)
     } else if path.is_dir() {
-        let (files, roles) = read_dir(path, &mut ignored)?;
+        let (files, roles) = phase("read", || read_dir(path, &mut ignored))?;
         (files, Some(roles))
     } else {
-        (vec![read_path(path)?], None)
+        (vec![phase("read", || read_path(path))?], None)
     };
     // The files read, for the `--output` check: a bundle's own files, or the input's path.
     let mut paths = Vec::new();
@@ -247,7 +262,9 @@ fn parse_all<'a>(
         progress,
     };
     let colls = Colls::new();
-    let heads = rayon::scope(|scope| split::split_all(scope, &ctx, &colls, roles));
+    let heads = phase("split and parse", || {
+        rayon::scope(|scope| split::split_all(scope, &ctx, &colls, roles))
+    });
     let first_error = ctx
         .errors
         .into_inner()
@@ -257,5 +274,5 @@ fn parse_all<'a>(
     if let Some(e) = first_error {
         return Err(e.error);
     }
-    assemble::assemble(files, colls, heads)
+    phase("assemble", || assemble::assemble(files, colls, heads))
 }

@@ -3,6 +3,7 @@
 
 use super::Located;
 use super::coll::{Colls, Ctx, Elem, Submit, found};
+use super::fused::Stop;
 use super::keys;
 use super::layout::{MemberOf, Object, PolicyKey, Role};
 use super::read::File;
@@ -275,16 +276,42 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
         if pending.is_empty() {
             return;
         }
+        // What the fast reader read before these elements goes first.
+        coll.flush_fused(sent);
         let elems = std::mem::replace(pending, Vec::with_capacity(CHUNK));
         let seq = *sent;
         *sent += 1;
         coll.submit(self.scope, self.ctx, seq, elems);
     }
 
+    /// Reads the rest of an array of `coll` straight from the text, from the element at
+    /// `s.pos` (see [`super::fused`]); batches already queued go first.
+    fn fused(&mut self, s: &Scanner<'a>, coll: &'s dyn Submit<'a>) -> Option<Stop> {
+        self.send(coll);
+        let file = self.file as u32;
+        let (_, sent) = self.queue(coll);
+        let mut seq = *sent;
+        let stop = coll.fused(self.ctx, file, s.text, s.pos, &mut seq);
+        let (_, sent) = self.queue(coll);
+        *sent = seq;
+        let at = match stop {
+            Some(Stop::Closed(i) | Stop::Here(i)) => i,
+            None => s.pos,
+        };
+        self.ctx
+            .progress
+            .advance(at.saturating_sub(self.reported) as u64);
+        self.reported = self.reported.max(at);
+        stop
+    }
+
     /// Sends every partial batch: after the last file.
     fn flush(&mut self, colls: &'s Colls<'a>) {
         for kind in CollectionKind::ALL {
-            self.send(colls.get(kind));
+            let coll = colls.get(kind);
+            self.send(coll);
+            let (_, sent) = self.queue(coll);
+            coll.flush_fused(sent);
         }
     }
 
@@ -404,6 +431,17 @@ impl<'s, 'a: 's> Splitter<'_, 's, 'a> {
                 if !s.next_or_close(b']', "a page").map_err(|e| self.err(e))? {
                     return Ok(());
                 }
+            }
+        }
+        if coll.can_fuse() {
+            s.peek();
+            match self.fused(s, coll) {
+                Some(Stop::Closed(end)) => {
+                    s.pos = end;
+                    return Ok(());
+                }
+                Some(Stop::Here(at)) => s.pos = at,
+                None => {}
             }
         }
         loop {

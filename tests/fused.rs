@@ -1,0 +1,163 @@
+//! The parallel reader of user arrays (src/snapshot/fused.rs): its guessed cut points are
+//! checked, so text that looks like an element start (in a string, in a nested object) never
+//! drops, doubles or reorders a user, and it hands over to the splitter mid-array exactly as
+//! the splitter alone would read (or report) the rest. Run with several thread counts: the
+//! pieces, and so the guesses, differ with the count.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+const SKU: &str = "c7df2760-2c81-4ef7-b578-5b5392b571df";
+
+fn id(i: usize) -> String {
+    format!("{:08x}-0000-4000-8000-{:012x}", i, i)
+}
+
+/// `n` licensed users without a usage location (one LIC001 finding each), whose strings and
+/// nested objects look like the start of a user (`{"assignedLicenses"`, the first key once
+/// serde_json sorts the keys, after `},`).
+fn users(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({
+                "id": id(i),
+                "displayName": format!("User {i} }},{{\"assignedLicenses\":[] \"id\":\"{}\"", id(i + 1)),
+                "userPrincipalName": format!("user{i}@contoso.com"),
+                "assignedLicenses": [{"skuId": SKU, "disabledPlans": []}],
+                "usageLocation": null,
+                "manager": [{"assignedLicenses": [], "id": id(i + 2)}, {"assignedLicenses": "}, {\"assignedLicenses\": x"}],
+            })
+        })
+        .collect()
+}
+
+fn snapshot(users: Vec<Value>) -> Value {
+    json!({
+        "exportedAt": "2026-11-20T08:00:00Z",
+        "tenant": {"id": "t", "displayName": "Fused"},
+        "subscribedSkus": [{"skuId": SKU, "skuPartNumber": "ENTERPRISEPACK",
+            "prepaidUnits": {"enabled": 100000}, "consumedUnits": 3000}],
+        "users": users,
+    })
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, v: &Value, pretty: bool) -> String {
+    let p = dir.path().join(name);
+    let text = if pretty {
+        serde_json::to_string_pretty(v).unwrap()
+    } else {
+        serde_json::to_string(v).unwrap()
+    };
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// `tenantlint check FILE --format json --threads N`: (exit code, stdout, stderr).
+fn check(file: &str, threads: usize, extra: &[&str]) -> (Option<i32>, Vec<u8>, String) {
+    let out = Command::cargo_bin("tenantlint")
+        .unwrap()
+        .args(["check", file, "--format", "json", "--fail-on", "never"])
+        .args(["--threads", &threads.to_string()])
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn lookalike_element_starts_never_drop_or_double_a_user() {
+    let n = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    for pretty in [false, true] {
+        let file = write(&dir, "users.json", &snapshot(users(n)), pretty);
+        let (code, first, err) = check(&file, 1, &["--select", "LIC001"]);
+        assert_eq!(code, Some(0), "{err}");
+        let report: Value = serde_json::from_slice(&first).unwrap();
+        let mut ids: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["object"]["id"].as_str().unwrap())
+            .collect();
+        ids.sort_unstable();
+        let want: Vec<String> = (0..n).map(id).collect();
+        assert_eq!(ids, want, "one LIC001 finding per user (pretty: {pretty})");
+        for threads in [2, 3, 8, 13] {
+            let (code, out, err) = check(&file, threads, &["--select", "LIC001"]);
+            assert_eq!(code, Some(0), "{err}");
+            assert!(out == first, "--threads {threads} (pretty: {pretty})");
+        }
+    }
+}
+
+#[test]
+fn the_splitter_takes_over_mid_array_as_if_alone() {
+    let n = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    // A user in the SDK's PascalCase spelling, far into the array: read the usual way, the
+    // same users result.
+    let mut u = users(n);
+    u[2100] = json!({"Id": id(2100), "UserPrincipalName": "user2100@contoso.com",
+        "AssignedLicenses": [{"SkuId": SKU}], "UsageLocation": null});
+    let file = write(&dir, "keys.json", &snapshot(u), true);
+    let (code, first, err) = check(&file, 1, &["--select", "LIC001"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), n);
+    for threads in [2, 8] {
+        assert!(check(&file, threads, &["--select", "LIC001"]).1 == first);
+    }
+    // Faults far into the array: the same one-line error whatever the thread count, naming
+    // the element.
+    type Fault = fn(&mut Vec<Value>);
+    let faults: [(&str, Fault); 3] = [
+        ("users[2345].accountEnabled", |u| {
+            u[2345]["accountEnabled"] = json!("yes")
+        }),
+        ("users[2345]", |u| u[2345] = json!(17)),
+        ("users[2346]", |u| u[2346]["id"] = u[17]["id"].clone()),
+    ];
+    for (path, fault) in faults {
+        let mut u = users(n);
+        fault(&mut u);
+        for pretty in [false, true] {
+            let file = write(&dir, "fault.json", &snapshot(u.clone()), pretty);
+            let (code, _, first) = check(&file, 1, &[]);
+            assert_eq!(code, Some(2), "{first}");
+            assert!(first.contains(path), "{path}: {first}");
+            assert_eq!(first.lines().count(), 1, "{first}");
+            for threads in [2, 8] {
+                assert_eq!(check(&file, threads, &[]).2, first, "--threads {threads}");
+            }
+        }
+    }
+    // A missing comma between two users, and a file cut off in the middle of the array.
+    let text = serde_json::to_string(&snapshot(users(n))).unwrap();
+    let k = text
+        .match_indices("},{\"assignedLicenses\"")
+        .nth(1500)
+        .unwrap()
+        .0;
+    for (name, broken) in [
+        ("comma.json", format!("{} {}", &text[..=k], &text[k + 2..])),
+        ("cut.json", text[..text.len() * 2 / 3].to_owned()),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, &broken).unwrap();
+        let file = p.display().to_string();
+        let (code, _, first) = check(&file, 1, &[]);
+        assert_eq!(code, Some(2), "{first}");
+        assert!(first.contains("invalid JSON"), "{first}");
+        for threads in [2, 8] {
+            assert_eq!(
+                check(&file, threads, &[]).2,
+                first,
+                "{name} --threads {threads}"
+            );
+        }
+    }
+}
