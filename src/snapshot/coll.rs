@@ -35,6 +35,9 @@ pub(super) struct Batch<T> {
     at: Vec<(u32, usize)>,
 }
 
+/// Elements read by [`super::fused`] and their (file, offset), waiting for a full batch.
+type Carry<T> = (Vec<T>, Vec<(u32, usize)>);
+
 /// An element to parse: its file and its text.
 pub(super) type Elem<'a> = (u32, &'a str);
 
@@ -45,7 +48,7 @@ pub(super) struct Coll<'a, W, T> {
     props: AtomicU32,
     batches: Mutex<Vec<Batch<T>>>,
     /// Elements read by [`super::fused`] that do not fill a batch yet.
-    carry: Mutex<(Vec<T>, Vec<(u32, usize)>)>,
+    carry: Mutex<Carry<T>>,
     conv: fn(W, &StrSink<'a>, &mut u32) -> T,
     /// A fast reader that yields what serde would, or leaves the element to serde.
     fast: Option<fn(&'a str) -> fast::Fast<W>>,
