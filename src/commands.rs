@@ -136,7 +136,11 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
         stdout(|w| report::write(s.format, &reports, w, color())).map(|_| exit)
     };
     if timings {
-        eprintln!("timing: report {:.2?}", start.elapsed());
+        eprintln!(
+            "timing: report {:.2?}{}",
+            start.elapsed(),
+            snapshot::memory_note()
+        );
     }
     // The process ends right after this: freeing a million users object by object would only
     // delay the exit. The OS reclaims the memory and the mappings at once.
@@ -197,8 +201,9 @@ fn lint(
     }
     if timings {
         eprintln!(
-            "timing: load {loaded_at:.2?}, rules {:.2?}",
-            start.elapsed() - loaded_at
+            "timing: load {loaded_at:.2?}, rules {:.2?}{}",
+            start.elapsed() - loaded_at,
+            snapshot::memory_note()
         );
         for (code, took) in &result.timings {
             eprintln!("timing:   {code} {took:.2?}");

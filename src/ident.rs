@@ -56,7 +56,13 @@ fn mark(kind: Kind, text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 7);
     s.push(START);
     s.push(kind.tag());
-    s.extend(text.chars().filter(|&c| c != START && c != END));
+    // START and END are U+E000 and U+E001, whose UTF-8 starts with byte 0xEE: text without that
+    // byte is copied whole (char by char costs a few percent of a run with many findings).
+    if memchr::memchr(0xEE, text.as_bytes()).is_none() {
+        s.push_str(text);
+    } else {
+        s.extend(text.chars().filter(|&c| c != START && c != END));
+    }
     s.push(END);
     s
 }

@@ -15,7 +15,7 @@ pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
     files: &[File],
     name: &str,
     items: &Items<T>,
-    at: &Items<(u32, usize)>,
+    at: &Items<Loc>,
     key: impl Fn(&T) -> Option<K>,
 ) -> Result<(), InputError> {
     let hash = |k: &K| {
@@ -28,7 +28,8 @@ pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
         let h = hash(&k);
         let same = |&j: &u32| key(&items[j as usize]).as_ref() == Some(&k);
         if let Some(&first) = seen.find(h, same) {
-            let ((fa, oa), (fb, ob)) = (at[first as usize], at[i]);
+            let (a, b) = (at[first as usize], at[i]);
+            let ((fa, oa), (fb, ob)) = ((a.file(), a.offset()), (b.file(), b.offset()));
             #[allow(
                 clippy::indexing_slicing,
                 reason = "`at` holds the index of the file each element was read from"
@@ -114,7 +115,7 @@ pub(super) fn assemble(
                 present,
                 items,
                 props,
-                locs: at.map_into(|(f, o)| Loc::new(f, o).unwrap_or_default()),
+                locs: at,
             }
         }};
     }

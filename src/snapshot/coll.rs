@@ -31,12 +31,13 @@ pub(super) struct Batch<T> {
     /// elements) but the last; [`super::fused`]'s are of any size.
     seq: usize,
     items: Vec<T>,
-    /// (file index, byte offset) of each element, for error messages.
-    at: Vec<(u32, usize)>,
+    /// Where each element is (file index, byte offset): for error messages and finding
+    /// locations.
+    at: Vec<Loc>,
 }
 
-/// Elements read by [`super::fused`] and their (file, offset), waiting for a full batch.
-type Carry<T> = (Vec<T>, Vec<(u32, usize)>);
+/// Elements read by [`super::fused`] and where they are, waiting for a full batch.
+type Carry<T> = (Vec<T>, Vec<Loc>);
 
 /// An element to parse: its file and its text.
 pub(super) type Elem<'a> = (u32, &'a str);
@@ -90,13 +91,7 @@ impl<'a, W, T> Coll<'a, W, T> {
     /// become full batches numbered from `*seq` on as they fill one, so that the collection is
     /// made of the batches as they are (see [`Coll::finish`]). The rest waits in the carry,
     /// for the next call or for [`Coll::flush_carry`].
-    pub(super) fn add_elements(
-        &self,
-        seq: &mut usize,
-        items: Vec<T>,
-        at: Vec<(u32, usize)>,
-        props: u32,
-    ) {
+    pub(super) fn add_elements(&self, seq: &mut usize, items: Vec<T>, at: Vec<Loc>, props: u32) {
         let mut guard = self.carry.lock().unwrap_or_else(|e| e.into_inner());
         let (carry, carry_at) = &mut *guard;
         for (x, a) in items.into_iter().zip(at) {
@@ -135,7 +130,7 @@ impl<'a, W, T> Coll<'a, W, T> {
     }
 
     /// Adds the elements of a batch parsed elsewhere.
-    fn add_batch(&self, seq: usize, items: Vec<T>, at: Vec<(u32, usize)>, props: u32) {
+    fn add_batch(&self, seq: usize, items: Vec<T>, at: Vec<Loc>, props: u32) {
         self.add_props(props);
         self.batches
             .lock()
@@ -145,7 +140,7 @@ impl<'a, W, T> Coll<'a, W, T> {
 
     /// The elements in input order (the batches become the chunks as they are), with the
     /// (file, offset) of each, and the property bits.
-    pub(super) fn finish(self) -> (bool, Items<T>, Items<(u32, usize)>, Props) {
+    pub(super) fn finish(self) -> (bool, Items<T>, Items<Loc>, Props) {
         let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
         batches.sort_unstable_by_key(|b| b.seq);
         let mut at = Vec::with_capacity(batches.len());
@@ -286,7 +281,7 @@ where
                 match parsed {
                     Ok(w) => {
                         items.push((self.conv)(w, sink, &mut props));
-                        at.push((file, offset));
+                        at.push(Loc::new(file, offset).unwrap_or_default());
                     }
                     Err(e) => return ctx.fail(f.serde_located(fi, text, e)),
                 }

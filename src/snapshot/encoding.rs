@@ -77,6 +77,9 @@ pub(super) fn detect(b: &[u8]) -> Result<Encoding, String> {
 /// Checks UTF-8 text (after its BOM). The error names the byte and, when the bytes look like a
 /// single-byte code page (a lone byte ≥ 0x80), says so.
 pub(super) fn check_utf8(name: &str, body: &[u8]) -> Result<(), InputError> {
+    if is_utf8_parallel(body) {
+        return Ok(());
+    }
     let Err(e) = std::str::from_utf8(body) else {
         return Ok(());
     };
@@ -99,6 +102,35 @@ pub(super) fn check_utf8(name: &str, body: &[u8]) -> Result<(), InputError> {
         path: Some(path_at(body, off)),
         file: name.to_owned(),
         message: what,
+    })
+}
+
+/// Whether `body` is UTF-8, checked in pieces on every core. Each piece starts at a byte that
+/// is not a continuation byte (or after four of them, which no valid text has in a row), so
+/// the text is valid exactly when every piece is. The error of invalid text comes from the
+/// whole check after this.
+fn is_utf8_parallel(body: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PIECE: usize = 16 << 20;
+    if body.len() <= PIECE {
+        return std::str::from_utf8(body).is_ok();
+    }
+    let mut cuts = vec![0];
+    let mut at = PIECE;
+    while at < body.len() {
+        let mut c = at;
+        while c < at + 4 && body.get(c).is_some_and(|&b| b & 0xC0 == 0x80) {
+            c += 1;
+        }
+        cuts.push(c.min(body.len()));
+        at = c + PIECE;
+    }
+    cuts.push(body.len());
+    cuts.par_windows(2).all(|w| match (w.first(), w.get(1)) {
+        (Some(&a), Some(&b)) => body
+            .get(a..b)
+            .is_some_and(|p| std::str::from_utf8(p).is_ok()),
+        _ => true,
     })
 }
 
@@ -158,6 +190,38 @@ fn at_end(name: &str, done: &[u8], message: String) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_utf8_check_agrees_with_the_whole_check() {
+        // Multi-byte characters across every cut point (16 MiB apart).
+        let valid = "aé€😀".repeat((40 << 20) / 10).into_bytes();
+        assert!(is_utf8_parallel(&valid));
+        let piece = 16usize << 20;
+        for at in [
+            0,
+            1,
+            piece - 1,
+            piece,
+            piece + 1,
+            piece + 2,
+            2 * piece + 3,
+            valid.len() - 1,
+        ] {
+            for bad in [0xFFu8, 0x80, 0xE2] {
+                let mut v = valid.clone();
+                v[at] = bad;
+                assert_eq!(
+                    is_utf8_parallel(&v),
+                    std::str::from_utf8(&v).is_ok(),
+                    "byte 0x{bad:02X} at {at}"
+                );
+            }
+        }
+        // Continuation bytes in a row across a cut.
+        let mut v = vec![b'a'; 2 * piece];
+        v[piece - 2..piece + 4].fill(0x80);
+        assert!(!is_utf8_parallel(&v));
+    }
 
     fn utf16(s: &str, le: bool, bom: bool) -> Vec<u8> {
         let mut v = Vec::new();

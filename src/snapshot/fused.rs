@@ -22,6 +22,7 @@
 
 use super::coll::{Coll, Ctx};
 use super::fast::{Fast, ReadAt};
+use crate::model::Loc;
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -46,7 +47,7 @@ const MAX_PATTERN: usize = 160;
 struct Piece<T> {
     start: usize,
     items: Vec<T>,
-    at: Vec<(u32, usize)>,
+    at: Vec<Loc>,
     props: u32,
     /// `Ok(i)`: the next element starts at `i`, at or after the piece's end. `Err`: the array
     /// ended, or the fast reader stopped.
@@ -103,7 +104,7 @@ fn piece<'a, W, T>(
             p.at.reserve(guess);
         }
         p.items.push(coll.convert(w, sink, &mut p.props));
-        p.at.push((file, i));
+        p.at.push(Loc::new(file, i).unwrap_or_default());
         if closed {
             break Err(Stop::Closed(j + 1));
         }

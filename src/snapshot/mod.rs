@@ -68,8 +68,29 @@ fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let start = std::time::Instant::now();
     let v = f();
-    eprintln!("timing:   load: {name} {:.2?}", start.elapsed());
+    eprintln!(
+        "timing:   load: {name} {:.2?}{}",
+        start.elapsed(),
+        memory_note()
+    );
     v
+}
+
+/// `, RSS … MiB (peak … MiB)` where the OS tells (Linux), for `TENANTLINT_TIMINGS`.
+pub fn memory_note() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(", RSS {} MiB (peak {} MiB)", rss >> 10, peak >> 10),
+        _ => String::new(),
+    }
 }
 
 /// Loads a single-document snapshot held in memory (as read from a file named `name`): JSON,

@@ -136,7 +136,7 @@ impl Rule for MalformedProxyAddress {
                 if entry.starts_with("SMTP:") {
                     primaries.push(entry);
                 }
-                let shown = crate::ident::addr(entry);
+                let shown = || crate::ident::addr(entry);
                 let (message, kind) = if entry.is_empty() {
                     (
                         "an empty proxy address has no `prefix:` part".to_owned(),
@@ -144,12 +144,18 @@ impl Rule for MalformedProxyAddress {
                     )
                 } else if !has_prefix(entry) {
                     (
-                        format!("proxy address `{shown}` has no `prefix:` part (such as `smtp:`)"),
+                        format!(
+                            "proxy address `{}` has no `prefix:` part (such as `smtp:`)",
+                            shown()
+                        ),
                         "no-prefix",
                     )
                 } else if let Some(why) = smtp_address(entry).and_then(smtp_problem) {
                     (
-                        format!("proxy address `{shown}` is not a valid SMTP address: {why}"),
+                        format!(
+                            "proxy address `{}` is not a valid SMTP address: {why}",
+                            shown()
+                        ),
                         "invalid",
                     )
                 } else {

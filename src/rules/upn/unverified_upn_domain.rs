@@ -33,9 +33,12 @@ impl Rule for UnverifiedUpnDomain {
             if upn.trim().is_empty() {
                 return None;
             }
+            let domain = domain_lower(upn);
+            if domain.as_ref().is_some_and(|d| t.is_verified_domain(d)) {
+                return None;
+            }
             let shown = crate::ident::addr(upn);
-            let message = match domain_lower(upn) {
-                Some(d) if t.is_verified_domain(&d) => return None,
+            let message = match domain {
                 Some(d) if !d.is_empty() => {
                     if t.domain(&d).is_some() {
                         format!(
