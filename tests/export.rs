@@ -763,11 +763,14 @@ fn measure_export() {
     let counts = check(&out)["counts"].clone();
     assert_eq!(counts["users"], n_users);
     assert_eq!(counts["groups"], n_groups);
-    let size: usize = files(&out).values().map(Vec::len).sum();
+    let all = files(&out);
+    let size: usize = all.values().map(Vec::len).sum();
     println!(
-        "export of {n_users} users, {n_groups} groups ({latency} ms per answer, concurrency {concurrency}): {} requests, {secs:.2} s, peak RSS {} MB, {} MB written",
+        "export of {n_users} users, {n_groups} groups ({latency} ms per answer, concurrency {concurrency}): {} requests, {secs:.2} s, peak RSS {} MB, {} MB written ({} files, users.json {} MB)",
         fake.requests(),
         rss_kb / 1024,
-        size / 1_000_000
+        size / 1_000_000,
+        all.len(),
+        all["users.json"].len() / 1_000_000
     );
 }

@@ -257,13 +257,13 @@ fn list<'a>(cx: &Ctx<'a>, c: &'static Collection, url: String) -> Result<Vec<Job
 
 /// Writes a collection file, warning about duplicate ids (the tenant changed while paging).
 fn save(cx: &Ctx, what: &str, rel: &str, objs: &mut Vec<Obj>) -> Result<(), Error> {
-    let (text, dropped) = write::collection_text(objs);
+    let dropped = write::collection_file(cx.root, rel, objs)?;
     if dropped > 0 {
         cx.progress.warn(&format!(
             "{what}: {dropped} object(s) came twice (the tenant changed during the export); each is written once"
         ));
     }
-    write::file(cx.root, rel, &text)
+    Ok(())
 }
 
 /// Directory roles, each with its members inline (a few dozen roles: batched here).

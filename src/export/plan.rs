@@ -135,7 +135,6 @@ pub static COLLECTIONS: [Collection; 12] = [
     },
     Collection {
         whole: true,
-        top: false,
         optional: true,
         ..coll(
             "userRegistrationDetails",

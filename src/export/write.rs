@@ -78,28 +78,45 @@ fn string(s: &str, out: &mut String) {
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
-/// The text of a collection file: objects sorted by id, each once (a page fetched twice
-/// while the tenant changed gives the same id twice: the first in text order is kept and
-/// the number of dropped duplicates returned).
-pub fn collection_text(objs: &mut Vec<Obj>) -> (String, usize) {
+/// Writes a collection file to `w`: objects sorted by id, each once (a page fetched twice
+/// while the tenant changed gives the same id twice: the object whose text sorts first is
+/// kept), one per line. Returns how many duplicates were dropped. Streams: the file's text is
+/// never held whole next to the objects.
+pub fn collection_to(w: &mut dyn std::io::Write, objs: &mut Vec<Obj>) -> std::io::Result<usize> {
     objs.sort_unstable();
     let before = objs.len();
     objs.dedup_by(|b, a| a.id == b.id && !a.id.is_empty());
     let dropped = before - objs.len();
     if objs.is_empty() {
-        return ("[]\n".to_owned(), dropped);
+        w.write_all(b"[]\n")?;
+        return Ok(dropped);
     }
-    let len = objs.iter().map(|o| o.json.len() + 2).sum::<usize>() + 4;
-    let mut s = String::with_capacity(len);
-    s.push_str("[\n");
+    w.write_all(b"[\n")?;
     for (i, o) in objs.iter().enumerate() {
         if i > 0 {
-            s.push_str(",\n");
+            w.write_all(b",\n")?;
         }
-        s.push_str(&o.json);
+        w.write_all(o.json.as_bytes())?;
     }
-    s.push_str("\n]\n");
-    (s, dropped)
+    w.write_all(b"\n]\n")?;
+    Ok(dropped)
+}
+
+/// [`collection_to`] the file `root/rel`, creating its folder.
+pub fn collection_file(root: &Path, rel: &str, objs: &mut Vec<Obj>) -> Result<usize, Error> {
+    let path = root.join(rel);
+    let out = |e| Error::Output {
+        path: path.display().to_string(),
+        source: e,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(out)?;
+    }
+    let mut w =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path).map_err(out)?);
+    let dropped = collection_to(&mut w, objs).map_err(out)?;
+    std::io::Write::flush(&mut w).map_err(out)?;
+    Ok(dropped)
 }
 
 /// Writes `text` to `root/rel`, creating its folder.
@@ -244,13 +261,16 @@ mod tests {
             .iter()
             .map(|id| Obj::new(&json!({"id": id})))
             .collect();
-        let (text, dropped) = collection_text(&mut objs);
+        let mut text = Vec::new();
+        let dropped = collection_to(&mut text, &mut objs).unwrap();
         assert_eq!(
-            text,
+            String::from_utf8(text).unwrap(),
             "[\n{\"id\":\"a\"},\n{\"id\":\"b\"},\n{\"id\":\"c\"}\n]\n"
         );
         assert_eq!(dropped, 1);
-        assert_eq!(collection_text(&mut Vec::new()).0, "[]\n");
+        let mut empty = Vec::new();
+        collection_to(&mut empty, &mut Vec::new()).unwrap();
+        assert_eq!(empty, b"[]\n");
     }
 
     #[test]
