@@ -47,8 +47,8 @@ enum Cmd {
 }
 
 const EXPORT_HELP: &str = "\
-Token: --token-file FILE, else TENANTLINT_GRAPH_TOKEN; either holds the token or the JSON of
-  az account get-access-token --resource-type ms-graph > token.json
+Token: --token-file FILE, else TENANTLINT_GRAPH_TOKEN, else standard input when piped; each
+  holds the token or the JSON of `az account get-access-token --resource-type ms-graph`
 Application permissions (read): User.Read.All, GroupMember.Read.All, OrgContact.Read.All,
   Organization.Read.All, Domain.Read.All, RoleManagement.Read.Directory, Application.Read.All,
   Policy.Read.All, AuditLog.Read.All (userRegistrationDetails, with Entra ID P1/P2; optional),
@@ -78,7 +78,8 @@ struct ExportArgs {
     )]
     graph_url: String,
     /// The access token: a file holding it, or the JSON of `az account get-access-token
-    /// --resource-type ms-graph`; - reads standard input. Default: TENANTLINT_GRAPH_TOKEN.
+    /// --resource-type ms-graph`; - reads standard input. Default: TENANTLINT_GRAPH_TOKEN, else
+    /// standard input when it is piped.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
     /// Only these collections, comma-separated (default: all).

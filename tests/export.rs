@@ -141,6 +141,18 @@ fn round_trip_lints_like_the_data_served() {
     let expected = write_json(d.path(), "expected.json", &as_exported(data.clone()));
     let got = check(&out);
     assert_eq!(got, check(&expected));
+    // Nothing in the export is an unknown file to the loader (the templates included).
+    let o = Command::cargo_bin("tenantlint")
+        .unwrap()
+        .args(["check", "--no-config", "--fail-on", "never"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success() && !stderr(&o).contains("warning"),
+        "{}",
+        stderr(&o)
+    );
     // The rules that need what Graph does not expose are skipped, and say so.
     let skipped = got["summary"]["rulesSkipped"].to_string();
     for code in ["SSPR001", "SSPR002", "SSPR003", "SSPR006"] {
@@ -679,8 +691,18 @@ fn the_token_comes_from_a_file_or_az_json() {
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(out.join("domains.json").is_file());
     }
-    // Standard input.
+    // Piped in, without a flag.
     let out = d.path().join("s");
+    Command::cargo_bin("tenantlint")
+        .unwrap()
+        .env_remove("TENANTLINT_GRAPH_TOKEN")
+        .args(["export", "--collections", "domains", "--out"])
+        .arg(&out)
+        .args(["--graph-url", &fake.origin])
+        .write_stdin(std::fs::read(&az).unwrap())
+        .assert()
+        .success();
+    // Standard input.
     Command::cargo_bin("tenantlint")
         .unwrap()
         .env_remove("TENANTLINT_GRAPH_TOKEN")

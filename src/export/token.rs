@@ -1,10 +1,11 @@
 //! The access token: from `--token-file` (`-` for standard input), else the environment
-//! variable `TENANTLINT_GRAPH_TOKEN`. Either holds the bare token or the JSON that
-//! `az account get-access-token --resource-type ms-graph` prints. Never printed, never logged:
+//! variable `TENANTLINT_GRAPH_TOKEN`, else standard input when it is not a terminal (`az account
+//! get-access-token --resource-type ms-graph | tenantlint export …`). Each holds the bare token
+//! or the JSON that `az account get-access-token` prints. Never printed, never logged:
 //! it only goes into the `Authorization` header.
 
 use crate::error::Error;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 pub const ENV: &str = "TENANTLINT_GRAPH_TOKEN";
@@ -31,7 +32,7 @@ impl std::fmt::Debug for Token {
     }
 }
 
-const HOW: &str = "give --token-file FILE (a token, or the JSON of `az account get-access-token --resource-type ms-graph > token.json`; - reads standard input) or set TENANTLINT_GRAPH_TOKEN";
+const HOW: &str = "give --token-file FILE (a token, or the JSON of `az account get-access-token --resource-type ms-graph > token.json`; - reads standard input), set TENANTLINT_GRAPH_TOKEN, or pipe the token or that JSON in";
 
 /// Where the token comes from, as the command line said it.
 pub fn resolve(token_file: Option<&Path>, warn: &mut dyn FnMut(String)) -> Result<Token, Error> {
@@ -51,6 +52,15 @@ pub fn resolve(token_file: Option<&Path>, warn: &mut dyn FnMut(String)) -> Resul
         }
         None => match std::env::var(ENV) {
             Ok(s) if !s.trim().is_empty() => (ENV.to_owned(), s),
+            // `az account get-access-token --resource-type ms-graph | tenantlint export …`
+            _ if !std::io::stdin().is_terminal() => {
+                let mut s = String::new();
+                let _ = std::io::stdin().read_to_string(&mut s);
+                if s.trim().is_empty() {
+                    return Err(Error::Usage(format!("no access token: {HOW}")));
+                }
+                ("standard input".to_owned(), s)
+            }
             _ => return Err(Error::Usage(format!("no access token: {HOW}"))),
         },
     };
