@@ -9,7 +9,7 @@ use crate::report::Format;
 use crate::report::diff::DiffFormat;
 use crate::rules::{self, Rule, RuleMeta};
 use crate::rules::{Options, Severity};
-use crate::settings::{CheckSettings, Command, FailOn, Redaction};
+use crate::settings::{CheckSettings, Command, ExportSettings, FailOn, Redaction};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -40,6 +40,110 @@ enum Cmd {
         /// A rule code (LIC001) or name (missing-usage-location).
         rule: String,
     },
+    /// Export a snapshot directory from Microsoft Graph (the only command that uses the
+    /// network; see docs/export.md).
+    #[command(after_help = EXPORT_HELP, args_override_self = true)]
+    Export(Box<ExportArgs>),
+}
+
+const EXPORT_HELP: &str = "\
+Token: --token-file FILE, else TENANTLINT_GRAPH_TOKEN, else standard input when piped; each
+  holds the token or the JSON of `az account get-access-token --resource-type ms-graph`
+Application permissions (read): User.Read.All, GroupMember.Read.All, OrgContact.Read.All,
+  Organization.Read.All, Domain.Read.All, RoleManagement.Read.Directory, Application.Read.All,
+  Policy.Read.All, AuditLog.Read.All (userRegistrationDetails, with Entra ID P1/P2; optional),
+  OnPremDirectorySynchronization.Read.All (delegated only; optional). Directory.Read.All covers
+  most of them.
+Collections: users, groups (and their members), contacts, subscribedSkus, domains,
+  directoryRoles (and their members), roleAssignments, applications, servicePrincipals (and
+  their appRoleAssignedTo), userRegistrationDetails, authorizationPolicy,
+  onPremisesPasswordResetPolicy; tenant.json always.
+The snapshot is written into a temporary directory beside DIR and replaces DIR only when the
+export succeeded. Password reset settings that Graph does not expose are written as
+policies/*.template.json to fill in by hand.
+Exit codes: 0 exported, 2 error (one line naming the request, its status and Graph's code).";
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The snapshot directory to write (replaced only when the export succeeds; an existing
+    /// directory must be an earlier snapshot or empty).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Microsoft Graph's address (a national cloud's, e.g. https://graph.microsoft.us);
+    /// requests go to <URL>/v1.0/….
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    graph_url: String,
+    /// The access token: a file holding it, or the JSON of `az account get-access-token
+    /// --resource-type ms-graph`; - reads standard input. Default: TENANTLINT_GRAPH_TOKEN, else
+    /// standard input when it is piped.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Only these collections, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    collections: Vec<String>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    concurrency: usize,
+    /// Attempts per request before the export fails (throttling, 5xx, timeouts, dropped
+    /// connections, bodies cut short).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    max_attempts: u32,
+    /// Seconds one request may take (connecting at most 10 of them).
+    #[arg(long, value_name = "SECONDS", default_value_t = 100)]
+    timeout: u64,
+    /// The longest Retry-After honoured, in seconds (a longer one is cut to this).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    max_retry_after: u64,
+    /// The first backoff of a retry without Retry-After, in milliseconds (doubling, jittered).
+    #[arg(long, value_name = "MS", default_value_t = 500, hide = true)]
+    backoff_ms: u64,
+    /// tenant.json's exportedAt instead of the time of the export (RFC 3339; for tests).
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    exported_at: Option<String>,
+    /// No progress output and no warnings.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn export_settings(a: ExportArgs) -> Result<ExportSettings, Error> {
+    let origin = crate::export::client::origin(&a.graph_url).map_err(Error::Usage)?;
+    if a.concurrency == 0 || a.concurrency > 64 {
+        return Err(Error::Usage(
+            "--concurrency must be between 1 and 64".into(),
+        ));
+    }
+    if a.max_attempts == 0 {
+        return Err(Error::Usage("--max-attempts must be at least 1".into()));
+    }
+    if a.timeout == 0 {
+        return Err(Error::Usage("--timeout must be at least 1 second".into()));
+    }
+    if let Some(t) = &a.exported_at
+        && crate::snapshot::wire::parse_timestamp(t).is_none()
+    {
+        return Err(Error::Usage(format!(
+            "--exported-at `{t}` is not an RFC 3339 timestamp"
+        )));
+    }
+    Ok(ExportSettings {
+        out: a.out,
+        origin,
+        token_file: a.token_file,
+        collections: crate::export::plan::parse_keys(&a.collections)?,
+        concurrency: a.concurrency,
+        retry: crate::export::client::RetryPolicy {
+            max_attempts: a.max_attempts,
+            backoff_base: std::time::Duration::from_millis(a.backoff_ms),
+            max_retry_after: std::time::Duration::from_secs(a.max_retry_after),
+        },
+        timeout: std::time::Duration::from_secs(a.timeout),
+        quiet: a.quiet,
+        exported_at: a.exported_at,
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -472,6 +576,7 @@ fn settings(cli: Cli) -> Result<Command, Error> {
             json: matches!(format, ListFormat::Json),
         },
         Cmd::Explain { rule } => Command::Explain { query: rule },
+        Cmd::Export(a) => Command::Export(export_settings(*a)?),
         Cmd::Baseline(a) => {
             let e = effective(&a.lint, None)?;
             let mut s = check_settings(&a.lint, e, Format::Json, None);

@@ -23,6 +23,7 @@ pub fn run(cmd: &Command) -> Result<Exit, Error> {
         Command::ShowConfig(text) => stdout(|w| w.write_all(text.as_bytes())),
         Command::Rules { json } => stdout(|w| report::rules::write(w, *json)),
         Command::Explain { query } => explain(query),
+        Command::Export(s) => crate::export::run(s),
     }
 }
 

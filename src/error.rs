@@ -63,6 +63,10 @@ pub enum Error {
     Input(#[from] InputError),
     #[error("{0}")]
     Usage(String),
+    /// `tenantlint export` could not finish: a request that failed for good (the URL, the
+    /// status and Graph's error code; never the token).
+    #[error("{0}")]
+    Export(String),
     #[error("cannot write {path}: {source}")]
     Output {
         path: String,

@@ -2,7 +2,9 @@
 //!
 //! Dependencies point one way: [`snapshot`] parses input into the [`model`]; [`rules`] read
 //! only the model; [`engine`] runs rules into findings; [`redact`] replaces the identities in
-//! them on request; [`report`] renders findings.
+//! them on request; [`report`] renders findings. [`export`], the only part that uses the
+//! network, writes snapshots from Microsoft Graph; it reads the rules' metadata (what they
+//! read), never the other way round.
 //!
 //! ```
 //! use tenantlint::rules::{registry, Options};
@@ -30,6 +32,7 @@ pub mod engine;
 pub mod error;
 pub mod exempt;
 pub mod exit;
+pub mod export;
 pub mod ident;
 pub mod model;
 pub mod redact;

@@ -26,6 +26,22 @@ pub enum Command {
     Explain {
         query: String,
     },
+    Export(ExportSettings),
+}
+
+/// `tenantlint export`.
+pub struct ExportSettings {
+    pub out: PathBuf,
+    /// `https://graph.microsoft.com` (no trailing slash, no `/v1.0`).
+    pub origin: String,
+    pub token_file: Option<PathBuf>,
+    pub collections: Vec<&'static crate::export::plan::Collection>,
+    pub concurrency: usize,
+    pub retry: crate::export::client::RetryPolicy,
+    pub timeout: std::time::Duration,
+    pub quiet: bool,
+    /// `tenant.json`'s `exportedAt` (RFC 3339); default: when the export starts.
+    pub exported_at: Option<String>,
 }
 
 /// The lowest severity that makes `check` exit 1; `None` never fails.
