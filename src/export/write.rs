@@ -132,6 +132,16 @@ pub fn file(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
     std::fs::write(&path, text).map_err(out)
 }
 
+/// Whether `name` is something the export writes at the top of a snapshot directory:
+/// `tenant.json`, `policies`, and each collection's file and folder.
+fn exported(name: &str) -> bool {
+    name == "tenant.json"
+        || name == "policies"
+        || super::plan::COLLECTIONS
+            .iter()
+            .any(|c| name.strip_suffix(".json").unwrap_or(name) == c.key)
+}
+
 /// The export's output: a temporary directory beside `out`, renamed to `out` by
 /// [`Staging::commit`]; dropped without it, the temporary directory is removed and `out`
 /// is untouched.
@@ -167,12 +177,24 @@ impl Staging {
                 return Err(usage("exists and is not a directory".into()));
             }
             Ok(_) => {
-                let mut entries = std::fs::read_dir(out).map_err(|e| usage(e.to_string()))?;
-                let empty = entries.next().is_none();
-                if !empty && !out.join("tenant.json").is_file() {
+                let mut names = Vec::new();
+                for e in std::fs::read_dir(out).map_err(|e| usage(e.to_string()))? {
+                    let e = e.map_err(|e| usage(e.to_string()))?;
+                    names.push(e.file_name().to_string_lossy().into_owned());
+                }
+                if !names.is_empty() && !out.join("tenant.json").is_file() {
                     return Err(usage(
                         "exists, is not empty and has no tenant.json: it does not look like a snapshot, so it is not replaced (name a new or empty directory, or an earlier export)".into(),
                     ));
+                }
+                // The whole directory is replaced: never one that holds anything else (a
+                // repository's .git, a tenantlint.toml, notes), which would be lost.
+                names.sort();
+                if let Some(other) = names.iter().find(|n| !exported(n)) {
+                    return Err(usage(format!(
+                        "holds {other}, which tenantlint export does not write: the directory is replaced as a whole, so it is not replaced (export into a folder of its own, e.g. {}/snapshot)",
+                        out.display()
+                    )));
                 }
             }
         }
@@ -309,6 +331,18 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("does not look like a snapshot"), "{e}");
+        // Nor a snapshot that holds anything the export does not write (a repository).
+        std::fs::create_dir_all(out.join(".git")).unwrap();
+        let e = Staging::new(&out).err().unwrap().to_string();
+        assert!(e.contains("holds .git"), "{e}");
+        std::fs::remove_dir(out.join(".git")).unwrap();
+        std::fs::write(out.join("tenantlint.toml"), "").unwrap();
+        assert!(Staging::new(&out).is_err());
+        std::fs::remove_file(out.join("tenantlint.toml")).unwrap();
+        std::fs::create_dir_all(out.join("policies")).unwrap();
+        std::fs::write(out.join("users.json"), "[]").unwrap();
+        std::fs::create_dir_all(out.join("groups")).unwrap();
+        assert!(Staging::new(&out).is_ok());
         std::fs::create_dir(d.path().join("empty")).unwrap();
         assert!(Staging::new(&d.path().join("empty")).is_ok());
         std::fs::write(d.path().join("f"), "x").unwrap();
