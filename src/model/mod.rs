@@ -4,6 +4,7 @@
 //! [`StrRef`] spans into the input, flags as bits, proxy addresses with a pre-computed
 //! case-folded hash. It knows nothing of JSON or of rules.
 
+mod address;
 mod guid;
 mod items;
 mod loc;
@@ -13,6 +14,10 @@ mod prefetch;
 mod source;
 mod strs;
 
+pub use address::{
+    Proxy, address_key, has_prefix, normalize_address, plainly_valid, proxy_flags, same_address,
+    smtp_address, trim,
+};
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
 pub use loc::Loc;
@@ -23,7 +28,6 @@ pub use strs::{Buf, StrRef, StrSink, Strs};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::hash::{Hash, Hasher};
 
 /// Unix seconds (UTC).
 pub type Seconds = i64;
@@ -199,81 +203,6 @@ pub mod app_props {
 pub mod registration_props {
     pub const METHODS_REGISTERED: u32 = 1 << 0;
     pub const IS_SSPR_REGISTERED: u32 = 1 << 1;
-}
-
-/// A proxy address: the text as exported, and a hash of its normalised form (trimmed, lower
-/// case) so that duplicates are found without allocating.
-#[derive(Clone, Copy, Debug)]
-pub struct Proxy {
-    pub raw: StrRef,
-    pub key: u64,
-}
-
-/// `s.trim()`, without the Unicode whitespace scan when both ends are plain ASCII (the usual case).
-#[inline]
-pub fn trim(s: &str) -> &str {
-    let plain = |c: &u8| *c > b' ' && *c < 0x80;
-    let b = s.as_bytes();
-    if b.first().is_some_and(plain) && b.last().is_some_and(plain) {
-        s
-    } else {
-        s.trim()
-    }
-}
-
-/// The normalised form of a proxy address: surrounding whitespace trimmed, lower case.
-pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
-    let t = trim(s);
-    if t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-        std::borrow::Cow::Owned(t.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(t)
-    }
-}
-
-/// Whether `a` and `b` are equal after [`normalize_address`], without allocating when both
-/// are ASCII.
-pub fn same_address(a: &str, b: &str) -> bool {
-    let (ta, tb) = (a.trim(), b.trim());
-    if ta.is_ascii() && tb.is_ascii() {
-        ta.eq_ignore_ascii_case(tb)
-    } else {
-        normalize_address(a) == normalize_address(b)
-    }
-}
-
-/// Hash of an address's normalised form; equal for addresses equal after [`normalize_address`].
-/// ASCII text (nearly every address) is lower-cased and hashed eight bytes at a time.
-pub fn address_key(s: &str) -> u64 {
-    let mut h = rustc_hash::FxHasher::default();
-    let t = trim(s);
-    if !t.is_ascii() {
-        t.to_lowercase().hash(&mut h);
-        return h.finish() ^ 1;
-    }
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let lower = |v: u64| {
-        // Bytes in 'A'..='Z' gain 0x20 (all bytes are ASCII here, so no carries cross bytes).
-        let ge_a = v.wrapping_add(ONES * u64::from(0x80 - b'A'));
-        let gt_z = v.wrapping_add(ONES * u64::from(0x7f - b'Z'));
-        let upper = ge_a & !gt_z & HIGH;
-        v | (upper >> 2)
-    };
-    let b = t.as_bytes();
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(c);
-        h.write_u64(lower(u64::from_le_bytes(word)));
-    }
-    let mut tail = [0u8; 8];
-    for (t, &b) in tail.iter_mut().zip(chunks.remainder()) {
-        *t = b;
-    }
-    h.write_u64(lower(u64::from_le_bytes(tail)));
-    h.write_usize(b.len());
-    h.finish()
 }
 
 pub mod user_flags {
@@ -1005,38 +934,5 @@ impl Tenant {
             rest = parent;
         }
         false
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn address_key_ignores_case_and_surrounding_space() {
-        let a = address_key(" SMTP:Megan.Bowen@Contoso.COM ");
-        assert_eq!(a, address_key("smtp:megan.bowen@contoso.com"));
-        assert_ne!(a, address_key("smtp:megan.bowen@contoso.co"));
-        assert_eq!(
-            address_key("SIP:Ünïcode@X.com"),
-            address_key("sip:ünïcode@x.com")
-        );
-        for s in [
-            "",
-            "a",
-            "@[\\]^_`{|}~",
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-        ] {
-            assert_eq!(address_key(s), address_key(&s.to_lowercase()), "{s}");
-        }
-        assert_ne!(address_key("@"), address_key("`"));
-        assert_ne!(address_key("[Z]"), address_key("[z]x"));
-    }
-
-    #[test]
-    fn trim_matches_str_trim() {
-        for s in ["", " a ", "a", "\u{a0}a\u{a0}", "a\t", "é ", " é"] {
-            assert_eq!(trim(s), s.trim(), "{s:?}");
-        }
     }
 }

@@ -10,10 +10,7 @@ fn put(s: &StrSink, v: Option<Str>) -> StrRef {
 fn proxies(s: &StrSink, v: Option<Vec<Str>>) -> Box<[Proxy]> {
     v.unwrap_or_default()
         .iter()
-        .map(|a| Proxy {
-            raw: s.put(&a.0),
-            key: address_key(&a.0),
-        })
+        .map(|a| Proxy::new(s.put(&a.0), &a.0))
         .collect()
 }
 

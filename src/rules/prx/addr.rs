@@ -21,14 +21,6 @@ pub fn domain_lower(addr: &str) -> Option<Cow<'_, str>> {
     }
 }
 
-/// The address part of an `smtp:` proxy address (prefix compared case-insensitively, the
-/// entry trimmed first), or `None` for other prefixes.
-pub fn smtp_address(raw: &str) -> Option<&str> {
-    let t = raw.trim();
-    let (prefix, rest) = t.split_at_checked(5)?;
-    prefix.eq_ignore_ascii_case("smtp:").then_some(rest)
-}
-
 /// An object that holds addresses.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Owner {
@@ -76,21 +68,26 @@ pub fn all_owners(t: &Tenant) -> impl IndexedParallelIterator<Item = Owner> + '_
         )
 }
 
-fn raws(p: &[Proxy]) -> impl Iterator<Item = StrRef> + '_ {
-    p.iter().map(|p| p.raw)
+fn raws<'a>(
+    p: &'a [Proxy],
+    read: impl Fn(Proxy) -> bool + 'a,
+) -> impl Iterator<Item = StrRef> + 'a {
+    p.iter().filter(move |&&p| read(p)).map(|p| p.raw)
 }
 
 /// Every user, group and contact, in parallel, asking for the text of their proxy addresses
-/// a few objects ahead (see [`crate::rules::par_ahead`]): for rules that read the proxy
-/// addresses of every object. `keep` filters users before anything of theirs is read.
+/// that the rule will `read` a few objects ahead (see [`crate::rules::par_ahead`]): for rules
+/// that read the proxy addresses of every object. `keep` filters users before anything of
+/// theirs is read.
 pub fn all_owners_ahead<'a>(
     t: &'a Tenant,
     keep_user: impl Fn(&User) -> bool + Sync + Send + Copy + 'a,
+    read: impl Fn(Proxy) -> bool + Sync + Send + Copy + 'a,
 ) -> impl ParallelIterator<Item = Owner> + 'a {
     par_ahead(
         t,
         &t.users.items,
-        move |u: &'a User| raws(if keep_user(u) { &u.proxies } else { &[] }),
+        move |u: &'a User| raws(if keep_user(u) { &u.proxies } else { &[] }, read),
         move |u: &'a User| {
             if keep_user(u) {
                 prefetch_slice(&u.proxies)
@@ -103,7 +100,7 @@ pub fn all_owners_ahead<'a>(
         par_ahead(
             t,
             &t.groups.items,
-            |g: &'a Group| raws(&g.proxies),
+            move |g: &'a Group| raws(&g.proxies, read),
             |g: &'a Group| prefetch_slice(&g.proxies),
         )
         .map(|(i, _)| Owner::Group(i as u32)),
@@ -112,7 +109,7 @@ pub fn all_owners_ahead<'a>(
         par_ahead(
             t,
             &t.contacts.items,
-            |c: &'a Contact| raws(&c.proxies),
+            move |c: &'a Contact| raws(&c.proxies, read),
             |c: &'a Contact| prefetch_slice(&c.proxies),
         )
         .map(|(i, _)| Owner::Contact(i as u32)),
@@ -151,14 +148,5 @@ mod tests {
         );
         assert_eq!(domain_lower("a@b@c.com").as_deref(), Some("c.com"));
         assert_eq!(domain_lower("nodomain"), None);
-    }
-
-    #[test]
-    fn smtp() {
-        assert_eq!(smtp_address(" SMTP:a@b.com "), Some("a@b.com"));
-        assert_eq!(smtp_address("smtp:a@b.com"), Some("a@b.com"));
-        assert_eq!(smtp_address("sip:a@b.com"), None);
-        assert_eq!(smtp_address("smt"), None);
-        assert_eq!(smtp_address("smté:x"), None);
     }
 }

@@ -1,5 +1,5 @@
 use super::addr::{Owner, all_owners, need_any_proxies};
-use crate::model::{Tenant, address_key, normalize_address};
+use crate::model::{Proxy, Tenant, normalize_address, proxy_flags};
 use crate::rules::listing::{join_counted, listed, others};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
@@ -104,17 +104,13 @@ impl Rule for DuplicateProxyAddress {
         let t = cx.tenant;
         need_any_proxies(t)?;
         let num = Numbering::new(t);
-        // First the keys alone, cut to 32 bits (4 bytes each, no string read): which occur more
-        // than once. A few are repeated only by that cut; the full keys sort them out below.
-        // An empty or blank address has the key of "" and is no address at all.
-        let blank = address_key("");
+        // First the keys alone, mixed down to 32 bits (4 bytes each, no string read): which
+        // occur more than once. A few are repeated only by that cut; the full keys sort them
+        // out below. An empty or blank entry is no address at all.
+        let cut = |p: &Proxy| (p.key().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32;
+        let blank = |p: &Proxy| p.is(proxy_flags::BLANK);
         let mut keys: Vec<u32> = all_owners(t)
-            .flat_map_iter(|o| {
-                o.proxies(t)
-                    .iter()
-                    .filter(move |p| p.key != blank)
-                    .map(|p| p.key as u32)
-            })
+            .flat_map_iter(|o| o.proxies(t).iter().filter(|p| !blank(p)).map(cut))
             .collect();
         keys.par_sort_unstable();
         let repeated: FxHashSet<u32> = keys
@@ -136,8 +132,8 @@ impl Rule for DuplicateProxyAddress {
                 o.proxies(t)
                     .iter()
                     .enumerate()
-                    .filter(move |(_, p)| p.key != blank && repeated.contains(&(p.key as u32)))
-                    .map(move |(i, p)| (p.key, n, i as u32))
+                    .filter(move |(_, p)| !blank(p) && repeated.contains(&cut(p)))
+                    .map(move |(i, p)| (p.key(), n, i as u32))
             })
             .collect();
         entries.par_sort_unstable();

@@ -1,5 +1,7 @@
-use super::addr::{all_owners_ahead, need_any_proxies, smtp_address};
-use crate::model::normalize_address;
+use super::addr::{all_owners_ahead, need_any_proxies};
+use crate::model::{
+    Proxy, StrRef, has_prefix, normalize_address, plainly_valid, proxy_flags, smtp_address,
+};
 use crate::rules::listing::{MAX_LISTED, join_names};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
@@ -21,64 +23,9 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../rules/PRX003.md"),
 };
 
-/// Whether the trimmed entry starts with a `prefix:` part: one or more ASCII letters or digits
-/// before the first `:`.
-pub fn has_prefix(entry: &str) -> bool {
-    for (i, b) in entry.bytes().enumerate() {
-        if b == b':' {
-            return i > 0;
-        }
-        if !b.is_ascii_alphanumeric() {
-            return false;
-        }
-    }
-    false
-}
-
-/// The bytes [`plainly_valid`] accepts anywhere in an address.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time: an index out of range fails the build"
-)]
-const PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = (c as u8).is_ascii_alphanumeric();
-        c += 1;
-    }
-    let extra = b"!#$%&'*+-/=?^_`{|}~.@";
-    let mut i = 0;
-    while i < extra.len() {
-        t[extra[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
 /// Characters that never belong in a proxy SMTP address (they come from pasted display
 /// names, lists or a doubled prefix).
 const FORBIDDEN: &[char] = &['<', '>', '(', ')', '[', ']', ',', ';', ':', '"', '\\'];
-
-/// Whether `addr` is an ordinary valid address (ASCII letters, digits and the usual address
-/// punctuation, one `@`, dots well placed): then [`smtp_problem`] finds nothing. A quick test
-/// for the common case; `false` says nothing.
-fn plainly_valid(addr: &str) -> bool {
-    let b = addr.as_bytes();
-    if !b.iter().all(|&c| PLAIN.get(usize::from(c)) == Some(&true)) {
-        return false;
-    }
-    let Some((local, domain)) = addr.split_once('@') else {
-        return false;
-    };
-    let (local, domain) = (local.as_bytes(), domain.as_bytes());
-    let dots_ok = |p: &[u8]| {
-        p.first().is_some_and(|&c| c != b'.')
-            && p.last().is_some_and(|&c| c != b'.')
-            && !p.windows(2).any(|w| w == b"..")
-    };
-    !domain.contains(&b'@') && dots_ok(local) && dots_ok(domain) && domain.contains(&b'.')
-}
 
 /// Why the address part of an SMTP proxy address is not a valid address, if it is not.
 pub fn smtp_problem(addr: &str) -> Option<String> {
@@ -118,6 +65,13 @@ pub fn smtp_problem(addr: &str) -> Option<String> {
     None
 }
 
+/// Whether the entry may be malformed: blank, without a prefix, or an `smtp:` entry whose
+/// address is not plainly valid. Only these are read (the flags of the model say the rest).
+fn suspect(p: Proxy) -> bool {
+    use proxy_flags::*;
+    !p.is(PREFIXED) || (p.is(SMTP) && !p.is(PLAIN))
+}
+
 impl Rule for MalformedProxyAddress {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -126,16 +80,19 @@ impl Rule for MalformedProxyAddress {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_any_proxies(t)?;
-        out.par_extend(all_owners_ahead(t, |_| true).flat_map_iter(|o| {
+        out.par_extend(all_owners_ahead(t, |_| true, suspect).flat_map_iter(|o| {
             let proxies = o.proxies(t);
             // (key, spelling, message) of each bad entry.
             let mut bad: Vec<(String, &str, String)> = Vec::new();
-            let mut primaries: Vec<&str> = Vec::new();
-            for p in proxies.iter() {
-                let entry = t.s(p.raw).trim();
-                if entry.starts_with("SMTP:") {
-                    primaries.push(entry);
+            let mut primaries: Vec<StrRef> = Vec::new();
+            for &p in proxies.iter() {
+                if p.is(proxy_flags::PRIMARY) {
+                    primaries.push(p.raw);
                 }
+                if !suspect(p) {
+                    continue;
+                }
+                let entry = t.s(p.raw).trim();
                 let shown = || crate::ident::addr(entry);
                 let (message, kind) = if entry.is_empty() {
                     (
@@ -176,6 +133,7 @@ impl Rule for MalformedProxyAddress {
                 .map(|(key, _, message)| cx.finding(&META, o.obj(cx), message).with_key(key))
                 .collect();
             if primaries.len() > 1 {
+                let mut primaries: Vec<&str> = primaries.iter().map(|&r| t.s(r).trim()).collect();
                 primaries.sort_unstable();
                 let shown: Vec<String> = primaries
                     .iter()
@@ -204,17 +162,6 @@ impl Rule for MalformedProxyAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prefixes() {
-        assert!(has_prefix("SMTP:a@b.com"));
-        assert!(has_prefix("X500:/o=ExchangeLabs"));
-        assert!(has_prefix("sip:a@b.com"));
-        assert!(!has_prefix("a@b.com"));
-        assert!(!has_prefix(":a@b.com"));
-        assert!(!has_prefix("smtp :a@b.com"));
-        assert!(!has_prefix(""));
-    }
 
     #[test]
     fn plainly_valid_agrees_with_smtp_problem() {

@@ -1,5 +1,5 @@
-use super::addr::{Owner, all_owners_ahead, domain_lower, smtp_address};
-use crate::model::{group_props, normalize_address, user_props};
+use super::addr::{Owner, all_owners_ahead, domain_lower};
+use crate::model::{Proxy, group_props, normalize_address, proxy_flags, smtp_address, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_collection};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -22,6 +22,10 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../rules/PRX002.md"),
 };
 
+fn smtp(p: Proxy) -> bool {
+    p.is(proxy_flags::SMTP)
+}
+
 impl Rule for ProxyAddressUnverifiedDomain {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -37,13 +41,16 @@ impl Rule for ProxyAddressUnverifiedDomain {
             ));
         }
         out.par_extend(
-            all_owners_ahead(t, |u| !u.is_guest())
+            all_owners_ahead(t, |u| !u.is_guest(), smtp)
                 .filter(|o| !matches!(o, Owner::Contact(_)))
                 .flat_map_iter(|o| {
                     // (normalised address, spelling, domain) of each address in a domain
                     // that is not verified.
                     let mut bad: Vec<(Cow<'_, str>, &str, Cow<'_, str>)> = Vec::new();
-                    for p in o.proxies(t) {
+                    for &p in o.proxies(t) {
+                        if !smtp(p) {
+                            continue;
+                        }
                         let raw = t.s(p.raw).trim();
                         let Some(addr) = smtp_address(raw) else {
                             continue;

@@ -1,8 +1,9 @@
 use crate::model::{
-    StrRef, Tenant, address_key, normalize_address, prefetch_slice, same_address, user_props,
+    Proxy, StrRef, Tenant, address_key, normalize_address, prefetch_slice, proxy_flags,
+    same_address, smtp_address, user_props,
 };
 use crate::rules::listing::{MAX_RELATED, join_counted, listed, others};
-use crate::rules::prx::addr::{Owner, all_owners, smtp_address};
+use crate::rules::prx::addr::{Owner, all_owners};
 use crate::rules::{Category, Context, Finding, Object, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 use std::ops::ControlFlow;
@@ -106,10 +107,17 @@ fn shown(t: &Tenant, via: Via, addr: StrRef) -> &str {
     }
 }
 
+/// Whether the rule reads the text of proxy address `p`: an `smtp:` entry whose key is not
+/// that of its address alone.
+fn read_text(p: Proxy) -> bool {
+    p.is(proxy_flags::SMTP) && !p.is(proxy_flags::ADDRESS_KEY)
+}
+
 /// The links of a batch of owners: for each address (the mail and the SMTP proxy addresses)
 /// the class of the users whose UPN it is, if any.
 fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
     let t = cx.tenant;
+    let blank = address_key("");
     let mut pending: Vec<Lookup> = Vec::new();
     for (n, &o) in owners.iter().enumerate() {
         if let Some(&later) = owners.get(n + 2 * AHEAD) {
@@ -120,20 +128,39 @@ fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
             if let Owner::User(i) = next {
                 t.strs.prefetch(t.users.items.at(i).upn);
             }
-            for p in next.proxies(t) {
-                t.strs.prefetch(p.raw);
+            for &p in next.proxies(t) {
+                if read_text(p) {
+                    t.strs.prefetch(p.raw);
+                }
             }
         }
         let own_upn = match o {
             Owner::User(i) => Some(t.s(t.users.items.at(i).upn)),
             _ => None,
         };
+        // The key of an ASCII UPN: an ASCII address with another key is another address.
+        let own_key = own_upn.filter(|u| u.is_ascii()).map(address_key);
         let mail = mail_of(cx, o);
         if !mail.is_empty() {
             pending.extend(lookup(o, own_upn, mail, t.s(mail), Via::Mail));
         }
-        for p in o.proxies(t) {
-            if let Some(addr) = smtp_address(t.s(p.raw)) {
+        for &p in o.proxies(t) {
+            if !p.is(proxy_flags::SMTP) {
+                continue;
+            }
+            let key = p.key();
+            if p.is(proxy_flags::ADDRESS_KEY)
+                && key != blank
+                && (own_upn.is_none() || own_key.is_some_and(|own| own != key))
+            {
+                // Known from the key alone: not blank, and not the user's own UPN.
+                pending.push(Lookup {
+                    key,
+                    owner: o,
+                    addr: p.raw,
+                    via: Via::Proxy,
+                });
+            } else if let Some(addr) = smtp_address(t.s(p.raw)) {
                 pending.extend(lookup(o, own_upn, p.raw, addr, Via::Proxy));
             }
         }

@@ -1,0 +1,380 @@
+//! Addresses (UPNs, mail, proxy addresses): trimming, case folding and hashing, and the facts
+//! about each proxy address that several rules read, worked out once while loading.
+
+use super::StrRef;
+use std::hash::{Hash, Hasher};
+
+/// What is known of a proxy address's text (after trimming), kept in the low byte of
+/// [`Proxy`]'s key.
+pub mod proxy_flags {
+    /// The entry is empty or only whitespace.
+    pub const BLANK: u8 = 1 << 0;
+    /// The entry starts with a `prefix:` part (see [`super::has_prefix`]).
+    pub const PREFIXED: u8 = 1 << 1;
+    /// The prefix is `smtp:`, in any case.
+    pub const SMTP: u8 = 1 << 2;
+    /// The prefix is `SMTP:` exactly: the primary SMTP address.
+    pub const PRIMARY: u8 = 1 << 3;
+    /// An `smtp:` entry whose address is plainly valid (see [`super::plainly_valid`]).
+    pub const PLAIN: u8 = 1 << 4;
+    /// An `smtp:` entry of ASCII text: its key is the [`super::address_key`] of the address
+    /// alone (without the prefix), so it can be looked up among UPNs and mail addresses.
+    pub const ADDRESS_KEY: u8 = 1 << 5;
+}
+
+/// A proxy address: the text as exported, a hash of its normalised form (trimmed, lower case)
+/// so that duplicates are found without allocating, and [`proxy_flags`].
+///
+/// The key of an ASCII `smtp:` entry hashes the address without its prefix
+/// ([`proxy_flags::ADDRESS_KEY`]); any other entry's hashes the whole entry. Either way,
+/// entries equal after [`normalize_address`] have equal keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Proxy {
+    pub raw: StrRef,
+    /// The key in all but the low byte, which holds the flags.
+    bits: u64,
+}
+
+impl Proxy {
+    /// The proxy address `text`, stored as `raw`.
+    pub fn new(raw: StrRef, text: &str) -> Proxy {
+        use proxy_flags::*;
+        let entry = trim(text);
+        let mut flags = 0;
+        let key = if entry.is_empty() {
+            flags |= BLANK;
+            address_key(entry)
+        } else if let Some(addr) = smtp_address(entry) {
+            flags |= PREFIXED | SMTP;
+            if entry.starts_with("SMTP:") {
+                flags |= PRIMARY;
+            }
+            let (ascii, plain) = scan(addr.as_bytes());
+            if plain {
+                flags |= PLAIN;
+            }
+            if ascii {
+                flags |= ADDRESS_KEY;
+                ascii_key(trim(addr))
+            } else {
+                address_key(entry)
+            }
+        } else {
+            if has_prefix(entry) {
+                flags |= PREFIXED;
+            }
+            address_key(entry)
+        };
+        Proxy {
+            raw,
+            bits: key | u64::from(flags),
+        }
+    }
+
+    /// The [`address_key`] of the entry, or of its address for [`proxy_flags::ADDRESS_KEY`].
+    pub fn key(self) -> u64 {
+        self.bits & !0xff
+    }
+
+    pub fn is(self, flag: u8) -> bool {
+        self.bits & u64::from(flag) != 0
+    }
+}
+
+/// `s.trim()`, without the Unicode whitespace scan when both ends are plain ASCII (the usual case).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    let plain = |c: &u8| *c > b' ' && *c < 0x80;
+    let b = s.as_bytes();
+    if b.first().is_some_and(plain) && b.last().is_some_and(plain) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// The normalised form of a proxy address: surrounding whitespace trimmed, lower case.
+pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
+    let t = trim(s);
+    if t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        std::borrow::Cow::Owned(t.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
+/// Whether `a` and `b` are equal after [`normalize_address`], without allocating when both
+/// are ASCII.
+pub fn same_address(a: &str, b: &str) -> bool {
+    let (ta, tb) = (a.trim(), b.trim());
+    if ta.is_ascii() && tb.is_ascii() {
+        ta.eq_ignore_ascii_case(tb)
+    } else {
+        normalize_address(a) == normalize_address(b)
+    }
+}
+
+/// Hash of an address's normalised form; equal for addresses equal after [`normalize_address`].
+/// ASCII text (nearly every address) is lower-cased and hashed eight bytes at a time. The low
+/// byte is always zero ([`Proxy`] keeps its flags there).
+pub fn address_key(s: &str) -> u64 {
+    let t = trim(s);
+    if !t.is_ascii() {
+        let mut h = rustc_hash::FxHasher::default();
+        t.to_lowercase().hash(&mut h);
+        return (h.finish() ^ 0x100) & !0xff;
+    }
+    ascii_key(t)
+}
+
+/// [`address_key`] of trimmed ASCII text.
+fn ascii_key(t: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let lower = |v: u64| {
+        // Bytes in 'A'..='Z' gain 0x20 (all bytes are ASCII here, so no carries cross bytes).
+        let ge_a = v.wrapping_add(ONES * u64::from(0x80 - b'A'));
+        let gt_z = v.wrapping_add(ONES * u64::from(0x7f - b'Z'));
+        let upper = ge_a & !gt_z & HIGH;
+        v | (upper >> 2)
+    };
+    let b = t.as_bytes();
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        h.write_u64(lower(u64::from_le_bytes(word)));
+    }
+    let mut tail = [0u8; 8];
+    for (t, &b) in tail.iter_mut().zip(chunks.remainder()) {
+        *t = b;
+    }
+    h.write_u64(lower(u64::from_le_bytes(tail)));
+    h.write_usize(b.len());
+    h.finish() & !0xff
+}
+
+/// The address part of an `smtp:` proxy address (prefix compared case-insensitively, the
+/// entry trimmed first), or `None` for other prefixes.
+pub fn smtp_address(raw: &str) -> Option<&str> {
+    let t = raw.trim();
+    let (prefix, rest) = t.split_at_checked(5)?;
+    prefix.eq_ignore_ascii_case("smtp:").then_some(rest)
+}
+
+/// Whether the trimmed entry starts with a `prefix:` part: one or more ASCII letters or digits
+/// before the first `:`.
+pub fn has_prefix(entry: &str) -> bool {
+    for (i, b) in entry.bytes().enumerate() {
+        if b == b':' {
+            return i > 0;
+        }
+        if !b.is_ascii_alphanumeric() {
+            return false;
+        }
+    }
+    false
+}
+
+/// The bytes [`plainly_valid`] accepts anywhere in an address.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let extra = b"!#$%&'*+-/=?^_`{|}~.@";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// In one pass over an address: whether it is ASCII, and whether it is [`plainly_valid`].
+fn scan(b: &[u8]) -> (bool, bool) {
+    let mut plain = true;
+    let mut at = None;
+    let mut dot_in_domain = false;
+    let mut prev = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x80 {
+            return (false, false);
+        }
+        if PLAIN.get(usize::from(c)) != Some(&true) {
+            plain = false;
+        }
+        if c == b'@' {
+            // A second `@`, an empty local part, or one ending with a dot.
+            plain &= at.is_none() && i > 0 && prev != b'.';
+            at = Some(i);
+        } else if c == b'.' {
+            // A leading or doubled dot in either part.
+            plain &= i > 0 && prev != b'.' && prev != b'@';
+            dot_in_domain |= at.is_some();
+        }
+        prev = c;
+    }
+    // The domain has a dot, and does not end with one (nor is it empty).
+    plain &= at.is_some() && dot_in_domain && prev != b'.' && prev != b'@';
+    (true, plain)
+}
+
+/// Whether `addr` is an ordinary valid address: ASCII letters, digits and the usual address
+/// punctuation, one `@`, a dot in the domain, and no dot at either end of a part or doubled.
+/// A quick test for the common case: `false` says only that a closer look is needed.
+pub fn plainly_valid(addr: &str) -> bool {
+    let b = addr.as_bytes();
+    if !b.iter().all(|&c| PLAIN.get(usize::from(c)) == Some(&true)) {
+        return false;
+    }
+    let Some((local, domain)) = addr.split_once('@') else {
+        return false;
+    };
+    let (local, domain) = (local.as_bytes(), domain.as_bytes());
+    let dots_ok = |p: &[u8]| {
+        p.first().is_some_and(|&c| c != b'.')
+            && p.last().is_some_and(|&c| c != b'.')
+            && !p.windows(2).any(|w| w == b"..")
+    };
+    !domain.contains(&b'@') && dots_ok(local) && dots_ok(domain) && domain.contains(&b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_key_ignores_case_and_surrounding_space() {
+        let a = address_key(" SMTP:Megan.Bowen@Contoso.COM ");
+        assert_eq!(a, address_key("smtp:megan.bowen@contoso.com"));
+        assert_ne!(a, address_key("smtp:megan.bowen@contoso.co"));
+        assert_eq!(
+            address_key("SIP:Ünïcode@X.com"),
+            address_key("sip:ünïcode@x.com")
+        );
+        for s in [
+            "",
+            "a",
+            "@[\\]^_`{|}~",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        ] {
+            assert_eq!(address_key(s), address_key(&s.to_lowercase()), "{s}");
+        }
+        assert_ne!(address_key("@"), address_key("`"));
+        assert_ne!(address_key("[Z]"), address_key("[z]x"));
+    }
+
+    #[test]
+    fn trim_matches_str_trim() {
+        for s in ["", " a ", "a", "\u{a0}a\u{a0}", "a\t", "é ", " é"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn scan_agrees_with_plainly_valid() {
+        // Every string of up to six characters from an alphabet of the bytes that matter.
+        let alphabet = ["a", ".", "@", "é", " ", "<"];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = words
+                .iter()
+                .filter(|w| w.chars().count() == words.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        assert!(words.len() > 50_000);
+        for w in &words {
+            assert_eq!(
+                scan(w.as_bytes()),
+                (w.is_ascii(), plainly_valid(w)),
+                "{w:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn equal_entries_have_equal_keys() {
+        let entries = [
+            "SMTP:a@contoso.com",
+            "smtp:A@Contoso.com",
+            " smtp:a@contoso.com\u{a0}",
+            "smtp: a@contoso.com",
+            "smtp:",
+            "SMTP: ",
+            "smtp:jürgen@müller.de",
+            "SMTP:JÜRGEN@MÜLLER.DE",
+            "smtp:Σ@contoso.com",
+            "smtp:σ@contoso.com",
+            "X500:/o=X",
+            "x500:/O=x",
+            "a@contoso.com",
+        ];
+        for a in entries {
+            for b in entries {
+                if normalize_address(a) == normalize_address(b) {
+                    let (pa, pb) = (Proxy::new(StrRef::EMPTY, a), Proxy::new(StrRef::EMPTY, b));
+                    assert_eq!(pa.key(), pb.key(), "{a:?} {b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn proxy_facts() {
+        use proxy_flags::*;
+        let p = |s: &str| Proxy::new(StrRef::EMPTY, s);
+        let primary = p(" SMTP:Megan@Contoso.com ");
+        assert!(primary.is(SMTP) && primary.is(PRIMARY) && primary.is(PLAIN));
+        assert!(primary.is(PREFIXED) && primary.is(ADDRESS_KEY) && !primary.is(BLANK));
+        assert_eq!(primary.key(), address_key("megan@contoso.com"));
+        assert_eq!(primary.key(), p("smtp:MEGAN@contoso.COM").key());
+        let secondary = p("smtp:megan@contoso");
+        assert!(secondary.is(SMTP) && !secondary.is(PRIMARY) && !secondary.is(PLAIN));
+        let x500 = p("X500:/o=ExchangeLabs/cn=Recipients");
+        assert!(x500.is(PREFIXED) && !x500.is(SMTP) && !x500.is(ADDRESS_KEY));
+        assert_eq!(
+            x500.key(),
+            address_key("x500:/o=exchangelabs/cn=recipients")
+        );
+        let bare = p("megan@contoso.com");
+        assert!(!bare.is(PREFIXED) && !bare.is(SMTP) && !bare.is(BLANK));
+        assert!(p("  ").is(BLANK) && !p("  ").is(PREFIXED));
+        // Non-ASCII smtp entries keep the key of the whole entry.
+        let u = p("smtp:jürgen@müller.de");
+        assert!(u.is(SMTP) && !u.is(ADDRESS_KEY) && !u.is(PLAIN));
+        assert_eq!(u.key(), address_key("SMTP:Jürgen@Müller.de"));
+        // The key never spills into the flags.
+        assert_eq!(address_key("x") & 0xff, 0);
+        assert_eq!(address_key("é") & 0xff, 0);
+    }
+
+    #[test]
+    fn smtp() {
+        assert_eq!(smtp_address(" SMTP:a@b.com "), Some("a@b.com"));
+        assert_eq!(smtp_address("smtp:a@b.com"), Some("a@b.com"));
+        assert_eq!(smtp_address("sip:a@b.com"), None);
+        assert_eq!(smtp_address("smt"), None);
+        assert_eq!(smtp_address("smté:x"), None);
+    }
+
+    #[test]
+    fn prefixes() {
+        assert!(has_prefix("SMTP:a@b.com"));
+        assert!(has_prefix("X500:/o=ExchangeLabs"));
+        assert!(has_prefix("sip:a@b.com"));
+        assert!(!has_prefix("a@b.com"));
+        assert!(!has_prefix(":a@b.com"));
+        assert!(!has_prefix("smtp :a@b.com"));
+        assert!(!has_prefix(""));
+    }
+}
