@@ -2,7 +2,8 @@
 # Export shapes benchmark (issue 12). Generates the gen_tenant tenant in each export shape
 # (examples/gen_tenant.rs --shape …; deterministic), then, with each input in the page cache,
 # times the floor and `tenantlint check INPUT --format json -o REPORT` (all rules) with
-# /usr/bin/time -v, best of RUNS, and prints one Markdown table.
+# /usr/bin/time -v, best of RUNS, and prints one Markdown table. Before each shape the other
+# inputs are dropped from the page cache (dd iflag=nocache), so that the run's memory is free.
 #
 # The floor of a row is examples/floor.rs (a serde_json IgnoredAny parse of the mapped file),
 # except for:
@@ -58,6 +59,10 @@ for n in $sizes; do
         *) "$bin/examples/gen_tenant" --users "$n" --seed 1 $(shape_args "$shape") --out "$in" ;;
       esac
     fi
+    # Only this shape's input in the page cache: with the other inputs (about 20 GiB at 1M
+    # users) filling it, every allocation of the run waits on page reclaim, which on this
+    # machine added up to 0.2 s to the report alone and made the rows noisy.
+    find "$dir" -type f -exec sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' sh {} +
     if [ -d "$in" ]; then
       bytes=$(find "$in" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
       find "$in" -type f -exec cat {} + >/dev/null

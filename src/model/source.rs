@@ -1,6 +1,7 @@
 //! Turning a [`Loc`] into a file, line and column, for reports that point at lines.
 
 use super::{Loc, Tenant};
+use rayon::prelude::*;
 use std::path::Path;
 
 /// How one loaded file's text maps back to the files on disk.
@@ -27,53 +28,85 @@ pub struct Place<'a> {
     pub end_column: usize,
 }
 
+impl Source {
+    /// The segment of the text that `offset` is in (0 for a file that is not a bundle).
+    fn segment(&self, offset: usize) -> usize {
+        self.segments
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+}
+
 impl Tenant {
     /// The places of `locs`, in their order. Each distinct object is scanned once for its end
-    /// and each file's text is swept once, up to the last place asked for in it, so the cost
-    /// is linear in the input whatever the number of findings (objects do not overlap).
+    /// and each file's text is read once, up to the last place asked for in it, so the cost
+    /// is linear in the input whatever the number of findings (objects do not overlap). Both
+    /// run in parallel: the gaps between consecutive places are counted on every core, then a
+    /// short serial pass adds them up.
     pub fn places(&self, locs: &[Loc]) -> Vec<Option<Place<'_>>> {
         let mut uniq = locs.to_vec();
-        uniq.sort_unstable();
+        uniq.par_sort_unstable();
         uniq.dedup();
+        let ends: Vec<Option<usize>> = uniq
+            .par_iter()
+            .map(|loc| Some(value_end(self.text_of(loc.file())?, loc.offset())))
+            .collect();
         // Every start and end, as (file, offset, slot): slot 2k is object k's start, 2k+1 its end.
         let mut marks = Vec::with_capacity(uniq.len() * 2);
-        for (k, loc) in uniq.iter().enumerate() {
-            let Some(text) = self.text_of(loc.file()) else {
-                continue;
-            };
-            marks.push((loc.file(), loc.offset(), 2 * k));
-            marks.push((loc.file(), value_end(text, loc.offset()), 2 * k + 1));
+        for (k, (loc, end)) in uniq.iter().zip(&ends).enumerate() {
+            if let Some(end) = *end {
+                marks.push((loc.file(), loc.offset(), 2 * k));
+                marks.push((loc.file(), end, 2 * k + 1));
+            }
         }
-        marks.sort_unstable();
+        marks.par_sort_unstable();
+        // Each mark's segment (a bundle's file) and the text since the mark before it in the
+        // same segment (or since the segment's start): its newlines, and the characters after
+        // the last of them (or all its characters when it has none).
+        let gaps: Vec<Option<(usize, usize, usize)>> = marks
+            .par_iter()
+            .enumerate()
+            .map(|(j, &(file, offset, _))| {
+                let src = self.info.sources.get(file as usize)?;
+                let text = self.text_of(file)?;
+                let seg = src.segment(offset);
+                let seg_start = src.segments.get(seg).copied().unwrap_or(0);
+                let from = match j.checked_sub(1).and_then(|p| marks.get(p)) {
+                    Some(&(f, o, _)) if f == file && src.segment(o) == seg => o,
+                    _ => seg_start,
+                };
+                let gap = text.get(from..offset).unwrap_or_default();
+                Some(match memchr::memrchr(b'\n', gap) {
+                    Some(last) => (
+                        seg,
+                        count(gap, |b| b == b'\n'),
+                        chars(gap.get(last + 1..).unwrap_or_default()),
+                    ),
+                    None => (seg, 0, chars(gap)),
+                })
+            })
+            .collect();
         let mut at = vec![(0usize, 0usize, None); uniq.len() * 2];
-        // The sweep: (file, segment, offset reached, line, column) carried from one mark to
-        // the next within a file and segment.
-        let mut sweep: Option<(u32, usize, usize, usize, usize)> = None;
-        for (file, offset, slot) in marks {
-            let (Some(src), Some(text)) =
-                (self.info.sources.get(file as usize), self.text_of(file))
+        // The sweep: (file, segment, line, column) carried from one mark to the next within a
+        // file and segment.
+        let mut sweep: Option<(u32, usize, usize, usize)> = None;
+        for (&(file, _, slot), gap) in marks.iter().zip(gaps) {
+            let (Some(src), Some((seg, newlines, tail))) =
+                (self.info.sources.get(file as usize), gap)
             else {
                 continue;
             };
-            let seg = src
-                .segments
-                .partition_point(|&s| s <= offset)
-                .saturating_sub(1);
-            let seg_start = src.segments.get(seg).copied().unwrap_or(0);
-            let (mut off, mut line, mut col) = match sweep {
-                Some((f, s, off, line, col)) if f == file && s == seg => (off, line, col),
-                _ => (seg_start, 1, 1),
+            let (mut line, mut col) = match sweep {
+                Some((f, s, line, col)) if f == file && s == seg => (line, col),
+                _ => (1, 1),
             };
-            let gap = text.get(off..offset).unwrap_or_default();
-            match memchr::memrchr(b'\n', gap) {
-                Some(last) => {
-                    line += count(gap, |b| b == b'\n');
-                    col = 1 + chars(gap.get(last + 1..).unwrap_or_default());
-                }
-                None => col += chars(gap),
+            if newlines > 0 {
+                line += newlines;
+                col = 1 + tail;
+            } else {
+                col += tail;
             }
-            off = offset.max(off);
-            sweep = Some((file, seg, off, line, col));
+            sweep = Some((file, seg, line, col));
             let path = src.first.and_then(|f| {
                 let k = f as usize + if src.segments.is_empty() { 0 } else { seg };
                 self.info.files.get(k).map(|p| p.as_path())

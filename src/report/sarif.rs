@@ -280,7 +280,11 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     )?;
     for (n, r) in reports.iter().enumerate() {
         let (kept, omitted) = kept(&r.result.findings);
-        let places = Places::new(r);
+        // Only the kept findings are placed (past the cap, most are not).
+        let places = Places::of_findings(
+            r.tenant,
+            kept.iter().filter_map(|&i| r.result.findings.get(i)),
+        );
         let mut run = json!({
             "tool": {"driver": {
                 "name": "tenantlint",
@@ -318,12 +322,13 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         }
         write!(w, "\n{head},\"results\":[")?;
         let baselined = r.result.baseline.is_some();
-        for (k, &i) in kept.iter().enumerate() {
-            let Some(f) = r.result.findings.get(i) else {
-                continue;
-            };
+        for (k, f) in kept
+            .iter()
+            .filter_map(|&i| r.result.findings.get(i))
+            .enumerate()
+        {
             w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-            let mut v = result(r, f, i, &places, cwd);
+            let mut v = result(r, f, k, &places, cwd);
             if baselined && let Some(obj) = v.as_object_mut() {
                 // Only new findings are reported against a baseline.
                 obj.insert("baselineState".into(), json!("new"));
