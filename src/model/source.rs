@@ -139,7 +139,8 @@ impl Tenant {
 }
 
 /// How many bytes of `s` match `p`, in blocks of 255 that the compiler vectorizes (a u8
-/// count per block cannot overflow): the sweep over a multi-gigabyte file is this loop.
+/// count per block cannot overflow): the sweep over a multi-gigabyte file is this loop. (An
+/// AVX2 copy of it measured no faster: the sweep is bound by memory bandwidth.)
 fn count(s: &[u8], p: impl Fn(u8) -> bool) -> usize {
     s.chunks(255)
         .map(|c| c.iter().map(|&b| u8::from(p(b))).sum::<u8>() as usize)
@@ -161,7 +162,8 @@ fn value_end(text: &[u8], start: usize) -> usize {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
-    for (i, &b) in rest.iter().enumerate() {
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
         if in_string {
             if escaped {
                 escaped = false;
@@ -172,20 +174,29 @@ fn value_end(text: &[u8], start: usize) -> usize {
                 if depth == 0 {
                     return start + i;
                 }
+            } else {
+                // Most of an object's bytes are inside strings: jump to the next quote or
+                // backslash.
+                let after = rest.get(i + 1..).unwrap_or_default();
+                i += 1 + memchr::memchr2(b'"', b'\\', after).unwrap_or(after.len());
+                continue;
             }
+            i += 1;
             continue;
         }
+        let at = i;
+        i += 1;
         match b {
             b'"' => in_string = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return start + i;
+                    return start + at;
                 }
             }
             b',' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => {
-                return (start + i).saturating_sub(1);
+                return (start + at).saturating_sub(1);
             }
             _ => {}
         }
@@ -214,5 +225,67 @@ mod tests {
         assert_eq!(value_end(b"12, 3", 0), 1);
         assert_eq!(value_end(br#""x\"y" "#, 0), 5);
         assert_eq!(value_end(b"{\"open", 0), 5, "unclosed: the end of the text");
+    }
+
+    /// The byte-at-a-time scan that `value_end` speeds up by jumping through strings.
+    fn value_end_slow(text: &[u8], start: usize) -> usize {
+        let last = text.len().saturating_sub(1);
+        let Some(rest) = text.get(start..) else {
+            return last;
+        };
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+        for (i, &b) in rest.iter().enumerate() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                    if depth == 0 {
+                        return start + i;
+                    }
+                }
+                continue;
+            }
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return start + i;
+                    }
+                }
+                b',' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => {
+                    return (start + i).saturating_sub(1);
+                }
+                _ => {}
+            }
+        }
+        last
+    }
+
+    #[test]
+    fn value_end_agrees_with_the_byte_at_a_time_scan() {
+        let alphabet = *br#""\{}[], a"#;
+        let mut text = Vec::new();
+        for n in 0..=6u32 {
+            for mut k in 0..alphabet.len().pow(n) {
+                text.clear();
+                for _ in 0..n {
+                    text.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                for start in 0..=text.len().min(2) {
+                    assert_eq!(
+                        value_end(&text, start),
+                        value_end_slow(&text, start),
+                        "{:?} from {start}",
+                        String::from_utf8_lossy(&text)
+                    );
+                }
+            }
+        }
     }
 }

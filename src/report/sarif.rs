@@ -11,12 +11,16 @@
 use super::{Places, Report, fingerprint};
 use crate::model::{ObjKind, Place};
 use crate::rules::{Finding, Object, RuleMeta, Severity, registry};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::{Component, Path};
 
 /// Results per run that GitHub code scanning accepts (it rejects an upload with more).
 pub const MAX_RESULTS: usize = 25_000;
+
+/// Results rendered per parallel task (at most [`MAX_RESULTS`] are held rendered at once).
+const RESULT_CHUNK: usize = 512;
 
 pub(super) const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -322,18 +326,31 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         }
         write!(w, "\n{head},\"results\":[")?;
         let baselined = r.result.baseline.is_some();
-        for (k, f) in kept
+        // Rendered in parallel chunks, written in order: the same bytes as one by one.
+        let kept: Vec<&Finding> = kept
             .iter()
             .filter_map(|&i| r.result.findings.get(i))
+            .collect();
+        let chunks: Vec<Vec<u8>> = kept
+            .par_chunks(RESULT_CHUNK)
             .enumerate()
-        {
-            w.write_all(if k == 0 { b"\n" } else { b",\n" })?;
-            let mut v = result(r, f, k, &places, cwd);
-            if baselined && let Some(obj) = v.as_object_mut() {
-                // Only new findings are reported against a baseline.
-                obj.insert("baselineState".into(), json!("new"));
-            }
-            serde_json::to_writer(&mut *w, &v)?;
+            .map(|(c, chunk)| -> serde_json::Result<Vec<u8>> {
+                let mut out = Vec::with_capacity(chunk.len() * 1024);
+                for (j, f) in chunk.iter().enumerate() {
+                    let k = c * RESULT_CHUNK + j;
+                    out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
+                    let mut v = result(r, f, k, &places, cwd);
+                    if baselined && let Some(obj) = v.as_object_mut() {
+                        // Only new findings are reported against a baseline.
+                        obj.insert("baselineState".into(), json!("new"));
+                    }
+                    serde_json::to_writer(&mut out, &v)?;
+                }
+                Ok(out)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        for c in &chunks {
+            w.write_all(c)?;
         }
         // Exempted findings, as suppressed results (accepted, with the exemption's reason),
         // in the room the cap leaves.
