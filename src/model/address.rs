@@ -106,7 +106,7 @@ pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
 /// Whether `a` and `b` are equal after [`normalize_address`], without allocating when both
 /// are ASCII.
 pub fn same_address(a: &str, b: &str) -> bool {
-    let (ta, tb) = (a.trim(), b.trim());
+    let (ta, tb) = (trim(a), trim(b));
     if ta.is_ascii() && tb.is_ascii() {
         ta.eq_ignore_ascii_case(tb)
     } else {
@@ -158,7 +158,7 @@ fn ascii_key(t: &str) -> u64 {
 /// The address part of an `smtp:` proxy address (prefix compared case-insensitively, the
 /// entry trimmed first), or `None` for other prefixes.
 pub fn smtp_address(raw: &str) -> Option<&str> {
-    let t = raw.trim();
+    let t = trim(raw);
     let (prefix, rest) = t.split_at_checked(5)?;
     prefix.eq_ignore_ascii_case("smtp:").then_some(rest)
 }

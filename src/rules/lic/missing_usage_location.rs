@@ -28,7 +28,9 @@ impl Rule for MissingUsageLocation {
             users
                 .items
                 .par_iter()
-                .filter(|u| u.is_licensed() && cx.tenant.s(u.usage_location).trim().is_empty())
+                .filter(|u| {
+                    u.is_licensed() && crate::model::trim(cx.tenant.s(u.usage_location)).is_empty()
+                })
                 .map(|u| {
                     let n = u.licenses.len();
                     cx.finding(

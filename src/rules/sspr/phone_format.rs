@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
 /// (`+<1-3 digit country code> <number>`, the number digits in groups separated by single
 /// spaces, at most 15 digits in all).
 fn problem(phone: &str) -> Option<&'static str> {
-    let p = phone.trim();
+    let p = crate::model::trim(phone);
     if p.is_empty() {
         return None;
     }

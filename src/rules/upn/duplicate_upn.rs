@@ -85,7 +85,7 @@ fn lookup(
     addr: &str,
     via: Via,
 ) -> Option<Lookup> {
-    let addr = addr.trim();
+    let addr = crate::model::trim(addr);
     if addr.is_empty() || own_upn.is_some_and(|own| same_address(own, addr)) {
         return None;
     }

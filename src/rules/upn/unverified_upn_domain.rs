@@ -30,7 +30,7 @@ impl Rule for UnverifiedUpnDomain {
         let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
         out.par_extend(users.filter_map(|(_, u)| {
             let upn = t.s(u.upn);
-            if upn.trim().is_empty() {
+            if crate::model::trim(upn).is_empty() {
                 return None;
             }
             let domain = domain_lower(upn);
