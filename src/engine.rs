@@ -48,7 +48,13 @@ pub fn run(tenant: &Tenant, now: i64, options: &Options, rules: &[&'static dyn R
             (r.meta(), outcome, out, start.elapsed())
         })
         .collect();
-    let mut findings = Vec::new();
+    // Sized once: growing by doubling would hold up to twice the findings at the end.
+    let total = outcomes
+        .iter()
+        .filter(|(_, outcome, _, _)| outcome.is_ok())
+        .map(|(_, _, out, _)| out.len())
+        .sum();
+    let mut findings = Vec::with_capacity(total);
     let mut skipped = Vec::new();
     let mut ran = Vec::new();
     let mut timings = Vec::new();
