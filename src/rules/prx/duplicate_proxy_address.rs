@@ -95,6 +95,36 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
     out
 }
 
+/// `key(p)` of every proxy address that has one, in owner order, written straight into one
+/// vector of the exact size: a parallel collect of unknown length would hold them all twice
+/// (4.5 million addresses: 18 MB more at the peak).
+fn cut_keys(t: &Tenant, num: &Numbering, key: impl Fn(&Proxy) -> Option<u32> + Sync) -> Vec<u32> {
+    const BLOCK: u32 = 4096;
+    let owners = num.users + num.groups + t.contacts.items.len() as u32;
+    let blocks: Vec<std::ops::Range<u32>> = (0..owners.div_ceil(BLOCK))
+        .map(|b| b * BLOCK..owners.min((b + 1) * BLOCK))
+        .collect();
+    let keys_of = |n: u32| num.owner(n).proxies(t).iter().filter_map(&key);
+    let counts: Vec<usize> = blocks
+        .par_iter()
+        .map(|r| r.clone().map(|n| keys_of(n).count()).sum())
+        .collect();
+    let mut keys = vec![0u32; counts.iter().sum()];
+    let mut slices = Vec::with_capacity(blocks.len());
+    let mut rest = keys.as_mut_slice();
+    for &c in &counts {
+        let (head, tail) = rest.split_at_mut(c);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().zip(blocks).for_each(|(slice, r)| {
+        for (slot, k) in slice.iter_mut().zip(r.flat_map(keys_of)) {
+            *slot = k;
+        }
+    });
+    keys
+}
+
 impl Rule for DuplicateProxyAddress {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -109,9 +139,7 @@ impl Rule for DuplicateProxyAddress {
         // out below. An empty or blank entry is no address at all.
         let cut = |p: &Proxy| (p.key().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32;
         let blank = |p: &Proxy| p.is(proxy_flags::BLANK);
-        let mut keys: Vec<u32> = all_owners(t)
-            .flat_map_iter(|o| o.proxies(t).iter().filter(|p| !blank(p)).map(cut))
-            .collect();
+        let mut keys = cut_keys(t, &num, |p| (!blank(p)).then(|| cut(p)));
         keys.par_sort_unstable();
         let repeated: FxHashSet<u32> = keys
             .par_chunk_by(|a, b| a == b)
