@@ -197,12 +197,14 @@ fn render_chunk(chunk: &[Finding]) -> serde_json::Result<Vec<u8>> {
         };
         let text = serde_json::to_vec_pretty(&finding_out(f, h))?;
         out.extend_from_slice(b",\n    ");
-        for &b in &text {
-            out.push(b);
-            if b == b'\n' {
-                out.extend_from_slice(b"    ");
-            }
+        // Every line after the first indented by four more spaces, a line at a time.
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', &text) {
+            out.extend_from_slice(text.get(from..=nl).unwrap_or_default());
+            out.extend_from_slice(b"    ");
+            from = nl + 1;
         }
+        out.extend_from_slice(text.get(from..).unwrap_or_default());
     }
     Ok(out)
 }
