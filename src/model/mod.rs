@@ -13,6 +13,7 @@ mod nesting;
 mod prefetch;
 mod source;
 mod strs;
+mod user;
 
 pub use address::{
     Proxy, address_key, has_prefix, normalize_address, plainly_valid, proxy_flags, same_address,
@@ -25,6 +26,7 @@ use prefetch::prefetch;
 pub use prefetch::prefetch_slice;
 pub use source::{Place, Source};
 pub use strs::{Buf, StrRef, StrSink, Strs};
+pub use user::{AssignedLicense, LicenseError, NO_TIME, User, user_flags};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -203,98 +205,6 @@ pub mod app_props {
 pub mod registration_props {
     pub const METHODS_REGISTERED: u32 = 1 << 0;
     pub const IS_SSPR_REGISTERED: u32 = 1 << 1;
-}
-
-pub mod user_flags {
-    /// `accountEnabled == false`.
-    pub const DISABLED: u8 = 1 << 0;
-    /// `onPremisesSyncEnabled == true`.
-    pub const SYNCED: u8 = 1 << 1;
-    /// `userType` is `Guest` (any case) or the UPN carries `#EXT#`.
-    pub const GUEST: u8 = 1 << 2;
-    /// `externalUserState == "PendingAcceptance"`.
-    pub const PENDING_ACCEPTANCE: u8 = 1 << 3;
-}
-
-#[derive(Clone, Debug)]
-pub struct AssignedLicense {
-    pub sku: Guid,
-    pub disabled_plans: Box<[Guid]>,
-}
-
-/// A `licenseAssignmentStates[]` entry in state `Error` or `ActiveWithError` (others are not kept).
-#[derive(Clone, Debug)]
-pub struct LicenseError {
-    pub sku: Option<Guid>,
-    pub state: StrRef,
-    pub error: StrRef,
-    pub assigned_by_group: Option<Guid>,
-}
-
-#[derive(Debug)]
-pub struct User {
-    pub id: Guid,
-    pub upn: StrRef,
-    pub display_name: StrRef,
-    pub mail: StrRef,
-    pub usage_location: StrRef,
-    /// `mobilePhone` (or the empty string) first, then `businessPhones`; see
-    /// [`User::mobile_phone`] and [`User::business_phones`].
-    pub phones: Box<[StrRef]>,
-    pub proxies: Box<[Proxy]>,
-    pub licenses: Box<[AssignedLicense]>,
-    /// Failed license assignments: rare, so boxed apart (see [`User::license_errors`]).
-    pub failed_licenses: Option<Box<Vec<LicenseError>>>,
-    /// `createdDateTime`; [`NO_TIME`] when absent (see [`User::created`]).
-    pub created_at: Seconds,
-    /// `externalUserStateChangeDateTime`; [`NO_TIME`] when absent.
-    pub external_state_changed_at: Seconds,
-    pub flags: u8,
-}
-
-/// Stands for a missing timestamp in compact fields (no real export has year -292 billion).
-pub const NO_TIME: Seconds = Seconds::MIN;
-
-fn time(t: Seconds) -> Option<Seconds> {
-    (t != NO_TIME).then_some(t)
-}
-
-impl User {
-    /// `mobilePhone` (empty when absent).
-    pub fn mobile_phone(&self) -> StrRef {
-        self.phones.first().copied().unwrap_or(StrRef::EMPTY)
-    }
-    /// `businessPhones`.
-    pub fn business_phones(&self) -> &[StrRef] {
-        self.phones.get(1..).unwrap_or(&[])
-    }
-    /// `licenseAssignmentStates` entries in state `Error` or `ActiveWithError`.
-    pub fn license_errors(&self) -> &[LicenseError] {
-        self.failed_licenses.as_deref().map_or(&[], Vec::as_slice)
-    }
-    /// `createdDateTime`, if exported.
-    pub fn created(&self) -> Option<Seconds> {
-        time(self.created_at)
-    }
-    /// `externalUserStateChangeDateTime`, if exported.
-    pub fn external_state_changed(&self) -> Option<Seconds> {
-        time(self.external_state_changed_at)
-    }
-    pub fn is(&self, flag: u8) -> bool {
-        self.flags & flag != 0
-    }
-    pub fn is_licensed(&self) -> bool {
-        !self.licenses.is_empty()
-    }
-    pub fn is_synced(&self) -> bool {
-        self.is(user_flags::SYNCED)
-    }
-    pub fn is_guest(&self) -> bool {
-        self.is(user_flags::GUEST)
-    }
-    pub fn is_enabled(&self) -> bool {
-        !self.is(user_flags::DISABLED)
-    }
 }
 
 /// A member of a group or directory role, resolved against the snapshot.

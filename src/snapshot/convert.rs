@@ -113,12 +113,11 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         proxies: proxies(s, w.proxy_addresses.val()),
         licenses,
         failed_licenses: (!license_errors.is_empty()).then(|| Box::new(license_errors)),
-        created_at: w.created_date_time.val().map_or(NO_TIME, |t| t.0),
+        created_and_flags: User::pack_created(w.created_date_time.val().map(|t| t.0), flags),
         external_state_changed_at: w
             .external_user_state_change_date_time
             .val()
             .map_or(NO_TIME, |t| t.0),
-        flags,
     }
 }
 
