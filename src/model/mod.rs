@@ -576,13 +576,18 @@ impl Tenant {
                 )
             },
             || {
-                let v: Vec<(u64, u32)> = p
-                    .users
-                    .items
-                    .par_enumerate()
-                    .filter(|(_, u)| !u.upn.is_empty())
-                    .map(|(i, u)| (address_key(strs.get(u.upn)), i as u32))
+                // Every user first (an exact-size collect; a filtered one would be gathered in
+                // pieces and copied, twice the index at once), then the few without a UPN out.
+                let users = &p.users.items;
+                let mut v: Vec<(u64, u32)> = (0..users.len())
+                    .into_par_iter()
+                    .map(|i| (i, &users[i]))
+                    .map(|(i, u)| match u.upn.is_empty() {
+                        true => (0, u32::MAX),
+                        false => (address_key(strs.get(u.upn)), i as u32),
+                    })
                     .collect();
+                v.retain(|e| e.1 != u32::MAX);
                 v
             },
         );
