@@ -12,6 +12,7 @@ use super::{Places, Report, fingerprint};
 use crate::model::{ObjKind, Place};
 use crate::rules::{Finding, Object, RuleMeta, Severity, registry};
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::{Component, Path};
@@ -80,16 +81,106 @@ fn collection(kind: ObjKind) -> &'static str {
 
 /// `users/<upn>`, `domains/<name>`, `policies/<key>`; other objects by their id (display
 /// names are not unique).
-fn logical(o: &Object) -> Value {
+fn logical(o: &Object) -> Logical<'_> {
     let key = match o.kind {
         ObjKind::User | ObjKind::Domain | ObjKind::Policy if !o.name.is_empty() => &o.name,
         _ => &o.id,
     };
-    json!({
-        "name": o.name,
-        "fullyQualifiedName": format!("{}/{key}", collection(o.kind)),
-        "kind": o.kind.as_str(),
-    })
+    Logical {
+        fully_qualified_name: format!("{}/{key}", collection(o.kind)),
+        kind: o.kind.as_str(),
+        name: &o.name,
+    }
+}
+
+// The result objects. Their fields are declared in the order of their JSON names, as a
+// `serde_json::Value` (a sorted map) writes them: the diff report takes results as values and
+// a result must read the same whichever way it is written.
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Logical<'a> {
+    fully_qualified_name: String,
+    kind: &'static str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    end_column: usize,
+    end_line: usize,
+    start_column: usize,
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Physical {
+    artifact_location: Uri,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    id: usize,
+    logical_locations: [Logical<'a>; 1],
+    physical_location: Physical,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Related<'a> {
+    id: usize,
+    logical_locations: [Logical<'a>; 1],
+    message: Text<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<Physical>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "tenantlint/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Properties<'a> {
+    object_id: &'a str,
+    object_name: &'a str,
+    object_type: &'static str,
+}
+
+/// One SARIF result (see [`result`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ResultOut<'a> {
+    /// `new` against a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    level: &'static str,
+    locations: [Location<'a>; 1],
+    message: Text<&'a str>,
+    partial_fingerprints: Fingerprints,
+    properties: Properties<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<Related<'a>>,
+    rule_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
 }
 
 /// A file as a URI reference: relative to `cwd` when it is below it (forward slashes,
@@ -138,7 +229,7 @@ fn encode(s: &str) -> String {
     out
 }
 
-fn physical(place: Option<Place>, fallback: &str, cwd: Option<&Path>) -> Value {
+fn physical(place: Option<Place>, fallback: &str, cwd: Option<&Path>) -> Physical {
     match place {
         Some(Place {
             file: Some(file),
@@ -146,21 +237,71 @@ fn physical(place: Option<Place>, fallback: &str, cwd: Option<&Path>) -> Value {
             column,
             end_line,
             end_column,
-        }) => json!({
-            "artifactLocation": {"uri": uri(file, cwd)},
-            "region": {
-                "startLine": line,
-                "startColumn": column,
-                "endLine": end_line,
-                "endColumn": end_column + 1,
+        }) => Physical {
+            artifact_location: Uri {
+                uri: uri(file, cwd),
             },
-        }),
+            region: Some(Region {
+                end_column: end_column + 1,
+                end_line,
+                start_column: column,
+                start_line: line,
+            }),
+        },
         // Standard input, or an object whose place is unknown: the snapshot as named.
-        _ => json!({"artifactLocation": {"uri": uri(Path::new(fallback), cwd)}}),
+        _ => Physical {
+            artifact_location: Uri {
+                uri: uri(Path::new(fallback), cwd),
+            },
+            region: None,
+        },
     }
 }
 
 /// The result of finding `f` of `r`, whose places are `places`' entry `i`.
+fn result_out<'a>(
+    r: &Report,
+    f: &'a Finding,
+    i: usize,
+    places: &Places,
+    cwd: Option<&Path>,
+) -> ResultOut<'a> {
+    let related = f
+        .related
+        .iter()
+        .zip(places.related(i))
+        .enumerate()
+        .map(|(k, (o, p))| Related {
+            id: k + 1,
+            logical_locations: [logical(o)],
+            message: Text {
+                text: super::object_label(o),
+            },
+            physical_location: p.map(|p| physical(Some(p), r.source, cwd)),
+        })
+        .collect();
+    ResultOut {
+        baseline_state: None,
+        level: level(f.severity),
+        locations: [Location {
+            id: 0,
+            logical_locations: [logical(&f.object)],
+            physical_location: physical(places.of(i), r.source, cwd),
+        }],
+        message: Text { text: &f.message },
+        partial_fingerprints: Fingerprints { v1: fingerprint(f) },
+        properties: Properties {
+            object_id: &f.object.id,
+            object_name: &f.object.name,
+            object_type: f.object.kind.as_str(),
+        },
+        related_locations: related,
+        rule_id: f.rule.code,
+        rule_index: rule_index(f.rule.code),
+    }
+}
+
+/// [`result_out`] as a JSON value, for results that get more members.
 pub(super) fn result(
     r: &Report,
     f: &Finding,
@@ -168,51 +309,7 @@ pub(super) fn result(
     places: &Places,
     cwd: Option<&Path>,
 ) -> Value {
-    let mut location = json!({
-        "physicalLocation": physical(places.of(i), r.source, cwd),
-        "logicalLocations": [logical(&f.object)],
-    });
-    let related: Vec<Value> = f
-        .related
-        .iter()
-        .zip(places.related(i))
-        .enumerate()
-        .map(|(k, (o, p))| {
-            let mut v = json!({
-                "id": k + 1,
-                "message": {"text": super::object_label(o)},
-                "logicalLocations": [logical(o)],
-            });
-            if let (Some(obj), Some(p)) = (v.as_object_mut(), p) {
-                obj.insert("physicalLocation".into(), physical(Some(*p), r.source, cwd));
-            }
-            v
-        })
-        .collect();
-    if let Some(obj) = location.as_object_mut() {
-        obj.insert("id".into(), json!(0));
-    }
-    let mut v = json!({
-        "ruleId": f.rule.code,
-        "level": level(f.severity),
-        "message": {"text": f.message},
-        "locations": [location],
-        "partialFingerprints": {"tenantlint/v1": fingerprint(f)},
-        "properties": {
-            "objectType": f.object.kind.as_str(),
-            "objectId": f.object.id,
-            "objectName": f.object.name,
-        },
-    });
-    if let Some(obj) = v.as_object_mut() {
-        if let Some(k) = rule_index(f.rule.code) {
-            obj.insert("ruleIndex".into(), json!(k));
-        }
-        if !related.is_empty() {
-            obj.insert("relatedLocations".into(), Value::Array(related));
-        }
-    }
-    v
+    serde_json::to_value(result_out(r, f, i, places, cwd)).unwrap_or(Value::Null)
 }
 
 /// The findings a run holds: all of them, or the [`MAX_RESULTS`] most severe (in report
@@ -339,11 +436,9 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 for (j, f) in chunk.iter().enumerate() {
                     let k = c * RESULT_CHUNK + j;
                     out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-                    let mut v = result(r, f, k, &places, cwd);
-                    if baselined && let Some(obj) = v.as_object_mut() {
-                        // Only new findings are reported against a baseline.
-                        obj.insert("baselineState".into(), json!("new"));
-                    }
+                    let mut v = result_out(r, f, k, &places, cwd);
+                    // Only new findings are reported against a baseline.
+                    v.baseline_state = baselined.then_some("new");
                     serde_json::to_writer(&mut out, &v)?;
                 }
                 Ok(out)
