@@ -12,8 +12,9 @@ use std::borrow::Cow;
 /// The domain of an address or UPN (after the last `@`), trimmed, lower case; `None` when the
 /// text has no `@`. Borrows unless the domain has upper-case or non-ASCII letters.
 pub fn domain_lower(addr: &str) -> Option<Cow<'_, str>> {
-    let (_, d) = addr.rsplit_once('@')?;
-    let d = d.trim();
+    // memchr's search (std's `rsplit_once` was 2 % of a run's cycles) and the ASCII trim.
+    let at = memchr::memrchr(b'@', addr.as_bytes())?;
+    let d = crate::model::trim(addr.get(at + 1..)?);
     if d.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
         Some(Cow::Owned(d.to_lowercase()))
     } else {
