@@ -93,9 +93,9 @@ fn logical(o: &Object) -> Logical<'_> {
     }
 }
 
-// The result objects. Their fields are declared in the order of their JSON names, as a
-// `serde_json::Value` (a sorted map) writes them: the diff report takes results as values and
-// a result must read the same whichever way it is written.
+// The result objects. Their fields are declared in the order of their JSON names, as the
+// `serde_json::Value` maps that wrote results before them did (sorted), so that the bytes
+// stayed the same.
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -164,13 +164,20 @@ struct Properties<'a> {
     object_type: &'static str,
 }
 
+#[derive(Serialize)]
+struct Suppression {
+    justification: String,
+    kind: &'static str,
+    status: &'static str,
+}
+
 /// One SARIF result (see [`result`]).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ResultOut<'a> {
-    /// `new` against a baseline.
+    /// `new` against a baseline or in a diff, `absent` for a diff's resolved findings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    baseline_state: Option<&'static str>,
+    pub(super) baseline_state: Option<&'static str>,
     level: &'static str,
     locations: [Location<'a>; 1],
     message: Text<&'a str>,
@@ -181,6 +188,9 @@ pub(super) struct ResultOut<'a> {
     rule_id: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rule_index: Option<usize>,
+    /// An exempted finding's exemption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression; 1]>,
 }
 
 /// A file as a URI reference: relative to `cwd` when it is below it (forward slashes,
@@ -259,7 +269,7 @@ fn physical(place: Option<Place>, fallback: &str, cwd: Option<&Path>) -> Physica
 }
 
 /// The result of finding `f` of `r`, whose places are `places`' entry `i`.
-fn result_out<'a>(
+pub(super) fn result<'a>(
     r: &Report,
     f: &'a Finding,
     i: usize,
@@ -298,18 +308,8 @@ fn result_out<'a>(
         related_locations: related,
         rule_id: f.rule.code,
         rule_index: rule_index(f.rule.code),
+        suppressions: None,
     }
-}
-
-/// [`result_out`] as a JSON value, for results that get more members.
-pub(super) fn result(
-    r: &Report,
-    f: &Finding,
-    i: usize,
-    places: &Places,
-    cwd: Option<&Path>,
-) -> Value {
-    serde_json::to_value(result_out(r, f, i, places, cwd)).unwrap_or(Value::Null)
 }
 
 /// The findings a run holds: all of them, or the [`MAX_RESULTS`] most severe (in report
@@ -436,7 +436,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 for (j, f) in chunk.iter().enumerate() {
                     let k = c * RESULT_CHUNK + j;
                     out.extend_from_slice(if k == 0 { b"\n" } else { b",\n" });
-                    let mut v = result_out(r, f, k, &places, cwd);
+                    let mut v = result(r, f, k, &places, cwd);
                     // Only new findings are reported against a baseline.
                     v.baseline_state = baselined.then_some("new");
                     serde_json::to_writer(&mut out, &v)?;
@@ -463,16 +463,13 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 b",\n"
             })?;
             let mut v = result(r, f, k, &places, cwd);
-            if let (Some(obj), Some(e)) = (v.as_object_mut(), ex.exemptions.get(*e)) {
-                obj.insert(
-                    "suppressions".into(),
-                    json!([{
-                        "kind": "external",
-                        "status": "accepted",
-                        "justification": super::exemption_note(e),
-                    }]),
-                );
-            }
+            v.suppressions = ex.exemptions.get(*e).map(|e| {
+                [Suppression {
+                    justification: super::exemption_note(e),
+                    kind: "external",
+                    status: "accepted",
+                }]
+            });
             serde_json::to_writer(&mut *w, &v)?;
         }
         w.write_all(b"\n]}")?;

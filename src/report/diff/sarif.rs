@@ -122,9 +122,7 @@ pub fn write(d: &Diff, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
             let mut v = result(r, f, k, &places, cwd);
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("baselineState".into(), json!(state));
-            }
+            v.baseline_state = Some(state);
             serde_json::to_writer(&mut *w, &v)?;
         }
     }
