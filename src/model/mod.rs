@@ -581,10 +581,13 @@ impl Tenant {
                 let users = &p.users.items;
                 let mut v: Vec<(u64, u32)> = (0..users.len())
                     .into_par_iter()
-                    .map(|i| (i, &users[i]))
-                    .map(|(i, u)| match u.upn.is_empty() {
-                        true => (0, u32::MAX),
-                        false => (address_key(strs.get(u.upn)), i as u32),
+                    .map(|i| {
+                        let upn = users[i].upn;
+                        if upn.is_empty() {
+                            (0, u32::MAX)
+                        } else {
+                            (address_key(strs.get(upn)), i as u32)
+                        }
                     })
                     .collect();
                 v.retain(|e| e.1 != u32::MAX);

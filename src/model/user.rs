@@ -92,7 +92,7 @@ impl User {
         self.created_and_flags as u8
     }
     pub fn is(&self, flag: u8) -> bool {
-        self.created_and_flags as u8 & flag != 0
+        self.flags() & flag != 0
     }
     pub fn is_licensed(&self) -> bool {
         !self.licenses.is_empty()
