@@ -26,7 +26,7 @@ use prefetch::prefetch;
 pub use prefetch::prefetch_slice;
 pub use source::{Place, Source};
 pub use strs::{Buf, StrRef, StrSink, Strs};
-pub use user::{AssignedLicense, LicenseError, NO_TIME, User, user_flags};
+pub use user::{AssignedLicense, LicenseError, NO_TIME, User, plain_phone, user_flags};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

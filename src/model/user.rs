@@ -11,6 +11,39 @@ pub mod user_flags {
     pub const GUEST: u8 = 1 << 2;
     /// `externalUserState == "PendingAcceptance"`.
     pub const PENDING_ACCEPTANCE: u8 = 1 << 3;
+    /// Every phone number (`mobilePhone`, `businessPhones`) is empty or in the plain form of
+    /// [`super::plain_phone`]: a rule that judges numbers need not read them.
+    pub const PLAIN_PHONES: u8 = 1 << 4;
+    /// The UPN contains a `#` (the guest marker `#EXT#` or another).
+    pub const HASH_IN_UPN: u8 = 1 << 5;
+}
+
+/// Whether `p` is `+<country code> <number>` in its plainest form: `+`, a country code of
+/// one to three digits not starting with `0`, then groups of digits each after a single
+/// space, at least four digits after the country code and at most fifteen in all, with
+/// nothing around it. Worked out once while loading, when the text is at hand (see
+/// [`user_flags::PLAIN_PHONES`]).
+pub fn plain_phone(p: &str) -> bool {
+    let b = p.as_bytes();
+    let Some((&b'+', rest)) = b.split_first() else {
+        return false;
+    };
+    let cc = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=3).contains(&cc) || rest.first() == Some(&b'0') {
+        return false;
+    }
+    let (mut digits, mut after_space) = (0usize, false);
+    for &c in rest.get(cc..).unwrap_or_default() {
+        match c {
+            b' ' if !after_space => after_space = true,
+            b'0'..=b'9' if digits > 0 || after_space => {
+                digits += 1;
+                after_space = false;
+            }
+            _ => return false,
+        }
+    }
+    !after_space && digits >= 4 && cc + digits <= 15
 }
 
 #[derive(Clone, Debug)]

@@ -68,6 +68,15 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     {
         flags |= user_flags::PENDING_ACCEPTANCE;
     }
+    if upn.as_ref().is_some_and(|u| u.0.contains('#')) {
+        flags |= user_flags::HASH_IN_UPN;
+    }
+    let mobile = w.mobile_phone.val();
+    let business = w.business_phones.val().unwrap_or_default();
+    let plain = |p: &Str| p.0.is_empty() || plain_phone(&p.0);
+    if mobile.as_ref().is_none_or(plain) && business.iter().all(plain) {
+        flags |= user_flags::PLAIN_PHONES;
+    }
     let licenses = w
         .assigned_licenses
         .val()
@@ -101,14 +110,8 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         display_name: put(s, w.display_name),
         mail: put(s, w.mail.val()),
         usage_location: put(s, w.usage_location.val()),
-        phones: std::iter::once(put(s, w.mobile_phone.val()))
-            .chain(
-                w.business_phones
-                    .val()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|p| s.put(&p.0)),
-            )
+        phones: std::iter::once(put(s, mobile))
+            .chain(business.iter().map(|p| s.put(&p.0)))
             .collect(),
         proxies: proxies(s, w.proxy_addresses.val()),
         licenses,

@@ -1,5 +1,5 @@
 use super::in_scope;
-use crate::model::{StrRef, User, prefetch_slice, user_props};
+use crate::model::{StrRef, User, prefetch_slice, user_flags, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip};
 use rayon::prelude::*;
 
@@ -62,16 +62,22 @@ fn problem(phone: &str) -> Option<&'static str> {
     None
 }
 
-/// The phone numbers of a user.
-fn phones(u: &User) -> impl Iterator<Item = StrRef> + '_ {
-    u.phones.iter().copied()
+/// The phone numbers of a user that may have a problem: none when the loader found them all
+/// plain (a plain number has none: see the test `a_plain_number_has_no_problem`).
+fn phones(u: &User) -> &[StrRef] {
+    if u.is(user_flags::PLAIN_PHONES) {
+        &[]
+    } else {
+        &u.phones
+    }
 }
 
 fn has_problem(t: &crate::model::Tenant, u: &User) -> bool {
-    problem(t.s(u.mobile_phone())).is_some()
-        || u.business_phones()
-            .iter()
-            .any(|&p| problem(t.s(p)).is_some())
+    !u.is(user_flags::PLAIN_PHONES)
+        && (problem(t.s(u.mobile_phone())).is_some()
+            || u.business_phones()
+                .iter()
+                .any(|&p| problem(t.s(p)).is_some()))
 }
 
 impl Rule for PhoneFormat {
@@ -90,8 +96,8 @@ impl Rule for PhoneFormat {
                 "no object in users has `mobilePhone` or `businessPhones` (add them to the export's $select)".into(),
             ));
         }
-        let far = |u: &User| prefetch_slice(&u.phones);
-        let users = scope.par_users_ahead(t, phones, far);
+        let far = |u: &User| prefetch_slice(phones(u));
+        let users = scope.par_users_ahead(t, |u| phones(u).iter().copied(), far);
         out.par_extend(users.filter(|u| has_problem(t, u)).map(|u| {
             let mut bad: Vec<String> = Vec::new();
             let mobile = t.s(u.mobile_phone());
@@ -130,6 +136,46 @@ mod tests {
             "  ",
         ] {
             assert_eq!(problem(p), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn a_plain_number_has_no_problem() {
+        // The loader's PLAIN_PHONES flag lets the rule skip reading numbers: sound only if
+        // every plain number passes. Every string over an alphabet that reaches each branch.
+        let alphabet = [b'+', b'0', b'1', b'4', b' ', b'x', b'-'];
+        let mut plain = 0;
+        for len in 0..=7u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                let mut s = Vec::new();
+                for _ in 0..len {
+                    s.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                let s = String::from_utf8(s).unwrap();
+                if crate::model::plain_phone(&s) {
+                    plain += 1;
+                    assert_eq!(problem(&s), None, "{s:?}");
+                }
+            }
+        }
+        assert!(plain > 100, "{plain}");
+        for p in [
+            "+1 4251234567",
+            "+31 612345678",
+            "+1 425 555 0109",
+            "+353 861 734 074",
+        ] {
+            assert!(crate::model::plain_phone(p), "{p}");
+        }
+        for p in [
+            "",
+            " +1 4251234567",
+            "+1 4251234567 ",
+            "+1  4251234567",
+            "+1 123",
+        ] {
+            assert!(!crate::model::plain_phone(p), "{p}");
         }
     }
 

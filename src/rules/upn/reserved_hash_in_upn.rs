@@ -1,4 +1,4 @@
-use crate::model::user_props;
+use crate::model::{User, user_flags, user_props};
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop, par_ahead,
 };
@@ -46,8 +46,13 @@ impl Rule for ReservedHashInUpn {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_user_prop(t, user_props::UPN, "userPrincipalName")?;
-        let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
+        // Only a UPN with a `#` (the loader's flag) can have a reserved one.
+        let hash = |u: &User| u.is(user_flags::HASH_IN_UPN);
+        let users = par_ahead(t, &t.users.items, move |u| hash(u).then_some(u.upn), |_| ());
         out.par_extend(users.filter_map(|(_, u)| {
+            if !hash(u) {
+                return None;
+            }
             let upn = t.s(u.upn);
             if !has_reserved_hash(upn) {
                 return None;
