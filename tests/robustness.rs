@@ -382,15 +382,15 @@ fn graph_quirks_load_as_what_they_mean() {
     let (megan, adele, alex) = (&t.users.items[0], &t.users.items[1], &t.users.items[2]);
     let e5 = t.skus.items[0].sku_id;
     assert_eq!(e5.to_string(), "c7df2760-2c81-4ef7-b578-5b5392b571df");
-    assert_eq!(megan.licenses[0].sku, e5);
+    assert_eq!(t.licenses(megan)[0].sku, e5);
     assert_eq!(
-        megan.licenses[0].disabled_plans[0].to_string(),
+        t.licenses(megan)[0].disabled_plans[0].to_string(),
         "9f431833-0334-42de-a7dc-70aa40db46db"
     );
-    assert_eq!(alex.licenses[0].sku, e5);
-    assert!(alex.licenses[0].disabled_plans.is_empty());
+    assert_eq!(t.licenses(alex)[0].sku, e5);
+    assert!(t.licenses(alex)[0].disabled_plans.is_empty());
     // `null` arrays are empty, and the property still counts as exported.
-    assert!(adele.licenses.is_empty() && adele.proxies.is_empty());
+    assert!(t.licenses(adele).is_empty() && adele.proxies.is_empty());
     assert!(adele.business_phones().is_empty());
     assert!(t.users.props.has(user_props::ASSIGNED_LICENSES));
     assert!(t.users.props.has(user_props::PROXY_ADDRESSES));

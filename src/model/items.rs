@@ -155,6 +155,14 @@ impl<T: Sync> Items<T> {
         self.chunks.par_iter().flat_map_iter(|c| c.iter())
     }
 
+    /// The objects, mutably, in parallel.
+    pub fn par_iter_mut(&mut self) -> impl ParallelIterator<Item = &mut T> + '_
+    where
+        T: Send,
+    {
+        self.chunks.par_iter_mut().flat_map_iter(|c| c.iter_mut())
+    }
+
     /// The objects with their indexes, in parallel.
     pub fn par_enumerate(&self) -> impl ParallelIterator<Item = (usize, &T)> + '_ {
         self.chunks.par_iter().enumerate().flat_map_iter(|(k, c)| {

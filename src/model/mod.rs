@@ -7,6 +7,7 @@
 mod address;
 mod guid;
 mod items;
+mod licenses;
 mod loc;
 mod locate;
 mod nesting;
@@ -21,6 +22,7 @@ pub use address::{
 };
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
+pub use licenses::{Interner, LicenseSet, LicenseSets, Renumber};
 pub use loc::Loc;
 use prefetch::prefetch;
 pub use prefetch::prefetch_slice;
@@ -458,6 +460,7 @@ pub struct TenantInfo {
 #[derive(Default)]
 pub struct Parts {
     pub strs: Strs,
+    pub license_sets: LicenseSets,
     pub info: TenantInfo,
     pub users: Collection<User>,
     pub groups: Collection<Group>,
@@ -475,6 +478,8 @@ pub struct Parts {
 /// The tenant as rules see it: the loaded parts plus indexes.
 pub struct Tenant {
     pub strs: Strs,
+    /// The distinct license lists of users (see [`Tenant::licenses`]).
+    pub license_sets: LicenseSets,
     pub info: TenantInfo,
     pub users: Collection<User>,
     pub groups: Collection<Group>,
@@ -629,6 +634,7 @@ impl Tenant {
         let (upn_dir, upn_bits) = upn_directory(&upn_index);
         Tenant {
             strs: p.strs,
+            license_sets: p.license_sets,
             info: p.info,
             users: p.users,
             groups: p.groups,
@@ -688,6 +694,11 @@ impl Tenant {
     /// The text of a model string.
     pub fn s(&self, r: StrRef) -> &str {
         self.strs.get(r)
+    }
+
+    /// A user's `assignedLicenses`.
+    pub fn licenses(&self, u: &User) -> &[AssignedLicense] {
+        self.license_sets.get(u.licenses)
     }
 
     pub fn user(&self, id: Guid) -> Option<&User> {
@@ -818,7 +829,7 @@ impl Tenant {
         &'a self,
         u: &'a User,
     ) -> impl Iterator<Item = (&'a Sku, &'a ServicePlan)> + 'a {
-        u.licenses.iter().flat_map(move |l| {
+        self.licenses(u).iter().flat_map(move |l| {
             self.sku(l.sku).into_iter().flat_map(move |sku| {
                 sku.plans
                     .iter()

@@ -4,6 +4,7 @@
 //! serde hands them out borrowed from the input buffer and the model records only where they
 //! are. The few that had escapes (or sit where a span cannot reach) are kept in a side store.
 
+use super::{AssignedLicense, Interner, LicenseSet};
 use std::ops::Deref;
 use std::sync::Mutex;
 
@@ -106,19 +107,32 @@ impl Strs {
 }
 
 /// Makes [`StrRef`]s while one buffer is being parsed (shared by the parsing threads).
+/// Also numbers users' license lists ([`StrSink::license_set`]).
 pub struct StrSink<'a> {
     file: u64,
     base: &'a [u8],
     owned: &'a Mutex<Vec<Box<str>>>,
+    licenses: &'a Interner,
 }
 
 impl<'a> StrSink<'a> {
-    pub fn new(file: usize, base: &'a [u8], owned: &'a Mutex<Vec<Box<str>>>) -> Self {
+    pub fn new(
+        file: usize,
+        base: &'a [u8],
+        owned: &'a Mutex<Vec<Box<str>>>,
+        licenses: &'a Interner,
+    ) -> Self {
         StrSink {
             file: file as u64,
             base,
             owned,
+            licenses,
         }
+    }
+
+    /// The number of a user's license list (see [`super::licenses`]).
+    pub fn license_set(&self, v: Vec<AssignedLicense>) -> LicenseSet {
+        self.licenses.intern(v)
     }
 
     /// Records `s`: as a span when it lies inside this sink's buffer, else as an owned copy.
@@ -151,7 +165,8 @@ mod tests {
         let owned = Mutex::new(Vec::new());
         let (a, b, e) = {
             let text = std::str::from_utf8(&buf).unwrap();
-            let sink = StrSink::new(0, &buf, &owned);
+            let sets = Interner::default();
+            let sink = StrSink::new(0, &buf, &owned, &sets);
             (sink.put(&text[6..]), sink.put("elsewhere"), sink.put(""))
         };
         let strs = Strs::new(vec![Buf::Owned(buf)], owned.into_inner().unwrap());

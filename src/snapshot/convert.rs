@@ -77,16 +77,17 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     if mobile.as_ref().is_none_or(plain) && business.iter().all(plain) {
         flags |= user_flags::PLAIN_PHONES;
     }
-    let licenses = w
-        .assigned_licenses
-        .val()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|l| AssignedLicense {
-            sku: l.sku_id,
-            disabled_plans: l.disabled_plans.unwrap_or_default().into(),
-        })
-        .collect();
+    let licenses = s.license_set(
+        w.assigned_licenses
+            .val()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| AssignedLicense {
+                sku: l.sku_id,
+                disabled_plans: l.disabled_plans.unwrap_or_default().into(),
+            })
+            .collect(),
+    );
     let license_errors: Vec<LicenseError> = w
         .license_assignment_states
         .val()

@@ -248,10 +248,18 @@ fn parse_files(
 ) -> Result<Parsed, InputError> {
     progress.start(files.iter().map(|f| f.text().len() as u64).sum());
     let owned = Mutex::new(Vec::new());
+    let licenses = Interner::default();
     let (mut parts, group_members, role_members) =
-        parse_all(&files, roles.as_deref(), &owned, progress)?;
+        parse_all(&files, roles.as_deref(), (&owned, &licenses), progress)?;
     progress.finish();
     parts.info.ignored_files = ignored;
+    let (sets, renumber) = licenses.finish();
+    parts.license_sets = sets;
+    parts
+        .users
+        .items
+        .par_iter_mut()
+        .for_each(|u| u.licenses = renumber.apply(u.licenses));
     parts.strs = Strs::new(
         files.into_iter().map(|f| f.buf).collect(),
         owned.into_inner().unwrap_or_else(|e| e.into_inner()),
@@ -269,7 +277,7 @@ type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
 fn parse_all<'a>(
     files: &'a [File],
     roles: Option<&[Role]>,
-    owned: &'a Mutex<Vec<Box<str>>>,
+    (owned, licenses): (&'a Mutex<Vec<Box<str>>>, &'a Interner),
     progress: &'a dyn Progress,
 ) -> Result<Built, InputError> {
     let ctx = Ctx {
@@ -277,7 +285,7 @@ fn parse_all<'a>(
         sinks: files
             .iter()
             .enumerate()
-            .map(|(i, f)| StrSink::new(i, &f.buf, owned))
+            .map(|(i, f)| StrSink::new(i, &f.buf, owned, licenses))
             .collect(),
         errors: Mutex::new(Vec::new()),
         progress,

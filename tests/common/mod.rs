@@ -67,7 +67,7 @@ pub fn summary(t: &Tenant) -> Value {
         "users": [t.users.present, t.users.props.0, t.users.items.iter().map(|u| json!([
             u.id.to_string(), s(u.upn), s(u.display_name), s(u.usage_location), u.flags(), s(u.mail),
             u.proxies.iter().map(|p| s(p.raw)).collect::<Vec<_>>(),
-            u.licenses.iter().map(|l| json!([l.sku.to_string(),
+            t.licenses(u).iter().map(|l| json!([l.sku.to_string(),
                 l.disabled_plans.iter().map(ToString::to_string).collect::<Vec<_>>()])).collect::<Vec<_>>(),
         ])).collect::<Vec<_>>()],
         "groups": [t.groups.present, t.groups.props.0, t.groups.items.iter().map(|g| json!([

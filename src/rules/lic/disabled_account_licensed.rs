@@ -35,8 +35,8 @@ impl Rule for DisabledAccountLicensed {
                 .filter(|u| !u.is_enabled() && u.is_licensed())
                 .map(|u| {
                     let mut related = Vec::new();
-                    let mut names: Vec<String> = u
-                        .licenses
+                    let mut names: Vec<String> = t
+                        .licenses(u)
                         .iter()
                         .map(|l| match t.sku(l.sku) {
                             Some(s) if !t.s(s.part_number).trim().is_empty() => {
@@ -52,7 +52,7 @@ impl Rule for DisabledAccountLicensed {
                         .collect();
                     names.sort_unstable();
                     names.dedup();
-                    let n = u.licenses.len();
+                    let n = t.licenses(u).len();
                     cx.finding(
                         &META,
                         cx.user_obj(u),

@@ -32,7 +32,7 @@ impl Rule for MissingUsageLocation {
                     u.is_licensed() && crate::model::trim(cx.tenant.s(u.usage_location)).is_empty()
                 })
                 .map(|u| {
-                    let n = u.licenses.len();
+                    let n = cx.tenant.licenses(u).len();
                     cx.finding(
                         &META,
                         cx.user_obj(u),

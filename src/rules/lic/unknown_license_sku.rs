@@ -27,11 +27,11 @@ impl Rule for UnknownLicenseSku {
         need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_collection(&t.skus, "subscribedSkus")?;
         out.par_extend(t.users.items.par_iter().filter_map(|u| {
-            if u.licenses.iter().all(|l| t.sku(l.sku).is_some()) {
+            if t.licenses(u).iter().all(|l| t.sku(l.sku).is_some()) {
                 return None;
             }
-            let mut unknown: Vec<Guid> = u
-                .licenses
+            let mut unknown: Vec<Guid> = t
+                .licenses(u)
                 .iter()
                 .map(|l| l.sku)
                 .filter(|&id| t.sku(id).is_none())

@@ -125,13 +125,13 @@ fn message(cx: &Context, u: &User) -> String {
             "cloud-only user in the password reset scope has no enabled plan that covers self-service password reset (a paid Office 365 workload, or Entra ID Basic, P1 or P2)".to_owned(),
         )
     };
-    if u.licenses.is_empty() {
+    if !u.is_licensed() {
         msg.push_str("; no license is assigned");
         return msg;
     }
     let mut skus: Vec<String> = Vec::new();
     let mut disabled: Vec<String> = Vec::new();
-    for l in u.licenses.iter() {
+    for l in t.licenses(u).iter() {
         match t.sku(l.sku) {
             Some(sku) => {
                 let part = t.s(sku.part_number);
