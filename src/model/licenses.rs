@@ -52,6 +52,11 @@ impl LicenseSets {
         self.sets.get(s.index()).map_or(&[], |v| v)
     }
 
+    /// Every set, in [`LicenseSet::index`] order: for computing a per-set table.
+    pub fn lists(&self) -> &[Box<[AssignedLicense]>] {
+        &self.sets
+    }
+
     /// How many sets there are, the empty one included: per-set tables have this length.
     pub fn len(&self) -> usize {
         self.sets.len()

@@ -829,7 +829,16 @@ impl Tenant {
         &'a self,
         u: &'a User,
     ) -> impl Iterator<Item = (&'a Sku, &'a ServicePlan)> + 'a {
-        self.licenses(u).iter().flat_map(move |l| {
+        self.plans_of(self.licenses(u))
+    }
+
+    /// [`Tenant::enabled_plans`] of a list of licenses (a user's, or one of
+    /// [`Tenant::license_sets`]).
+    pub fn plans_of<'a>(
+        &'a self,
+        licenses: &'a [AssignedLicense],
+    ) -> impl Iterator<Item = (&'a Sku, &'a ServicePlan)> + 'a {
+        licenses.iter().flat_map(move |l| {
             self.sku(l.sku).into_iter().flat_map(move |sku| {
                 sku.plans
                     .iter()

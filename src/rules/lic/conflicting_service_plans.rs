@@ -1,6 +1,7 @@
-use crate::model::{Guid, Sku, Tenant, User, user_props};
+use crate::model::{AssignedLicense, Guid, Sku, Tenant, user_props};
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, Severity, need_collection, need_user_prop,
+    Category, Context, Finding, Object, Outcome, Rule, RuleMeta, Severity, need_collection,
+    need_user_prop,
 };
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -118,10 +119,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
 });
 
 impl Table {
-    /// The bits of the table's plans among the user's enabled plans.
-    fn mask(&self, t: &Tenant, u: &User) -> u64 {
+    /// The bits of the table's plans among the enabled plans of `licenses`.
+    fn mask(&self, t: &Tenant, licenses: &[AssignedLicense]) -> u64 {
         let mut m = 0;
-        for (_, p) in t.enabled_plans(u) {
+        for (_, p) in t.plans_of(licenses) {
             if let Some(i) = self.plans.iter().position(|&id| id == p.id) {
                 m |= 1 << i;
             }
@@ -130,10 +131,10 @@ impl Table {
     }
 }
 
-/// The part numbers (or ids) of the SKUs that give the user plan `id`, sorted.
-fn skus_with<'a>(t: &'a Tenant, u: &'a User, id: Guid) -> Vec<&'a Sku> {
+/// The part numbers (or ids) of the SKUs of `licenses` that give plan `id`, sorted.
+fn skus_with<'a>(t: &'a Tenant, licenses: &'a [AssignedLicense], id: Guid) -> Vec<&'a Sku> {
     let mut v: Vec<&Sku> = t
-        .enabled_plans(u)
+        .plans_of(licenses)
         .filter(|(_, p)| p.id == id)
         .map(|(s, _)| s)
         .collect();
@@ -160,59 +161,76 @@ impl Rule for ConflictingServicePlans {
         let t = cx.tenant;
         need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_collection(&t.skus, "subscribedSkus")?;
-        let table = &*TABLE;
+        // A finding depends only on the user's license list: judged once per distinct list.
+        let verdicts: Vec<Option<Verdict>> = t
+            .license_sets
+            .lists()
+            .par_iter()
+            .map(|licenses| verdict(cx, licenses))
+            .collect();
         out.par_extend(t.users.items.par_iter().filter_map(|u| {
-            if !u.is_licensed() {
-                return None;
-            }
-            let mask = table.mask(t, u);
-            if mask.count_ones() < 2 {
-                return None;
-            }
-            let mut hits: Vec<(usize, &Row)> = table
-                .rows
-                .iter()
-                .zip(&table.bits)
-                .enumerate()
-                .filter(|&(_, (_, &(a, b)))| mask & a != 0 && mask & b != 0)
-                .map(|(i, (row, _))| (i, row))
-                .collect();
-            // Most severe pairs first, then table order.
-            hits.sort_by_key(|&(i, row)| (std::cmp::Reverse(row.severity), i));
-            let severity = hits.first()?.1.severity;
-            let mut related = Vec::new();
-            let mut parts = Vec::new();
-            for &(_, row) in &hits {
-                let mut side = |p: &Plan| {
-                    let skus = skus_with(t, u, p.id);
-                    related.extend(skus.iter().map(|s| cx.sku_obj(s)));
-                    let labels: Vec<String> = skus.iter().map(|s| sku_label(t, s)).collect();
-                    format!("{} (from {})", p.name, labels.join(", "))
-                };
-                let a = side(&row.a);
-                let b = side(&row.b);
-                let note = if row.severity < Severity::Error {
-                    format!(" [{}]", row.severity.as_str())
-                } else {
-                    String::new()
-                };
-                parts.push(format!("{a} with {b}{note}"));
-            }
-            let n = hits.len();
-            let msg = format!(
-                "{} conflicting service plan pair{} enabled: {}",
-                n,
-                if n == 1 { "" } else { "s" },
-                parts.join("; ")
-            );
+            let (msg, related, severity) = verdicts.get(u.licenses.index())?.as_ref()?;
             Some(
-                cx.finding(&META, cx.user_obj(u), msg)
-                    .with_related(related)
-                    .with_severity(severity),
+                cx.finding(&META, cx.user_obj(u), msg.clone())
+                    .with_related(related.clone())
+                    .with_severity(*severity),
             )
         }));
         Ok(())
     }
+}
+
+/// A finding's message, related objects and severity.
+type Verdict = (String, Vec<Object>, Severity);
+
+/// The finding of a user holding `licenses`, if any.
+fn verdict(cx: &Context, licenses: &[AssignedLicense]) -> Option<Verdict> {
+    let t = cx.tenant;
+    let table = &*TABLE;
+    if licenses.is_empty() {
+        return None;
+    }
+    let mask = table.mask(t, licenses);
+    if mask.count_ones() < 2 {
+        return None;
+    }
+    let mut hits: Vec<(usize, &Row)> = table
+        .rows
+        .iter()
+        .zip(&table.bits)
+        .enumerate()
+        .filter(|&(_, (_, &(a, b)))| mask & a != 0 && mask & b != 0)
+        .map(|(i, (row, _))| (i, row))
+        .collect();
+    // Most severe pairs first, then table order.
+    hits.sort_by_key(|&(i, row)| (std::cmp::Reverse(row.severity), i));
+    let severity = hits.first()?.1.severity;
+    let mut related = Vec::new();
+    let mut parts = Vec::new();
+    for &(_, row) in &hits {
+        let mut side = |p: &Plan| {
+            let skus = skus_with(t, licenses, p.id);
+            related.extend(skus.iter().map(|s| cx.sku_obj(s)));
+            let labels: Vec<String> = skus.iter().map(|s| sku_label(t, s)).collect();
+            format!("{} (from {})", p.name, labels.join(", "))
+        };
+        let a = side(&row.a);
+        let b = side(&row.b);
+        let note = if row.severity < Severity::Error {
+            format!(" [{}]", row.severity.as_str())
+        } else {
+            String::new()
+        };
+        parts.push(format!("{a} with {b}{note}"));
+    }
+    let n = hits.len();
+    let msg = format!(
+        "{} conflicting service plan pair{} enabled: {}",
+        n,
+        if n == 1 { "" } else { "s" },
+        parts.join("; ")
+    );
+    Some((msg, related, severity))
 }
 
 #[cfg(test)]

@@ -26,8 +26,15 @@ impl Rule for UnknownLicenseSku {
         let t = cx.tenant;
         need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_collection(&t.skus, "subscribedSkus")?;
+        // Whether each distinct license list names only known SKUs: once per list.
+        let known: Vec<bool> = t
+            .license_sets
+            .lists()
+            .par_iter()
+            .map(|licenses| licenses.iter().all(|l| t.sku(l.sku).is_some()))
+            .collect();
         out.par_extend(t.users.items.par_iter().filter_map(|u| {
-            if t.licenses(u).iter().all(|l| t.sku(l.sku).is_some()) {
+            if known.get(u.licenses.index()).is_none_or(|&k| k) {
                 return None;
             }
             let mut unknown: Vec<Guid> = t

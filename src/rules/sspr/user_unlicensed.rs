@@ -96,12 +96,25 @@ impl Rule for UserUnlicensed {
         need_collection(&t.skus, "subscribedSkus")?;
         need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         let (cloud, synced) = (&*CLOUD, &*SYNCED);
+        // Whether each distinct license list qualifies a cloud-only user (bit 0) and a synced
+        // one (bit 1): judged once per list, not once per user.
+        let qualifies: Vec<u8> = t
+            .license_sets
+            .lists()
+            .par_iter()
+            .map(|licenses| {
+                let has = |set: &PlanSet| t.plans_of(licenses).any(|(_, p)| set.contains(p.id));
+                u8::from(has(cloud)) | u8::from(has(synced)) << 1
+            })
+            .collect();
         out.par_extend(
             scope
                 .par_users(t)
                 .filter(|u| {
-                    let set = if u.is_synced() { synced } else { cloud };
-                    !t.enabled_plans(u).any(|(_, p)| set.contains(p.id))
+                    let bit = if u.is_synced() { 2 } else { 1 };
+                    qualifies
+                        .get(u.licenses.index())
+                        .is_some_and(|&q| q & bit == 0)
                 })
                 .map(|u| cx.finding(&META, cx.user_obj(u), message(cx, u))),
         );
