@@ -6,6 +6,7 @@
 
 mod address;
 mod guid;
+mod intern;
 mod items;
 mod licenses;
 mod loc;
@@ -14,20 +15,22 @@ mod nesting;
 mod prefetch;
 mod source;
 mod strs;
+mod upn_domain;
 mod user;
 
 pub use address::{
-    Proxy, address_key, has_prefix, normalize_address, plainly_valid, proxy_flags, same_address,
-    smtp_address, trim,
+    Proxy, address_key, domain_lower, has_prefix, normalize_address, plainly_valid, proxy_flags,
+    same_address, smtp_address, trim,
 };
 pub use guid::Guid;
 pub use items::{CHUNK, Items};
-pub use licenses::{Interner, LicenseSet, LicenseSets, Renumber};
+pub use licenses::{LicenseInterner, LicenseRenumber, LicenseSet, LicenseSets};
 pub use loc::Loc;
 use prefetch::prefetch;
 pub use prefetch::prefetch_slice;
 pub use source::{Place, Source};
-pub use strs::{Buf, StrRef, StrSink, Strs};
+pub use strs::{Buf, Interners, StrRef, StrSink, Strs};
+pub use upn_domain::{UpnDomain, UpnDomainInterner, UpnDomainRenumber, UpnDomains};
 pub use user::{AssignedLicense, LicenseError, NO_TIME, User, plain_phone, user_flags};
 
 use rayon::prelude::*;
@@ -461,6 +464,7 @@ pub struct TenantInfo {
 pub struct Parts {
     pub strs: Strs,
     pub license_sets: LicenseSets,
+    pub upn_domains: UpnDomains,
     pub info: TenantInfo,
     pub users: Collection<User>,
     pub groups: Collection<Group>,
@@ -480,6 +484,8 @@ pub struct Tenant {
     pub strs: Strs,
     /// The distinct license lists of users (see [`Tenant::licenses`]).
     pub license_sets: LicenseSets,
+    /// The distinct domains of users' UPNs (see [`User::upn_domain`]).
+    pub upn_domains: UpnDomains,
     pub info: TenantInfo,
     pub users: Collection<User>,
     pub groups: Collection<Group>,
@@ -635,6 +641,7 @@ impl Tenant {
         Tenant {
             strs: p.strs,
             license_sets: p.license_sets,
+            upn_domains: p.upn_domains,
             info: p.info,
             users: p.users,
             groups: p.groups,

@@ -4,7 +4,7 @@
 //! serde hands them out borrowed from the input buffer and the model records only where they
 //! are. The few that had escapes (or sit where a span cannot reach) are kept in a side store.
 
-use super::{AssignedLicense, Interner, LicenseSet};
+use super::{AssignedLicense, LicenseInterner, LicenseSet, UpnDomain, UpnDomainInterner};
 use std::ops::Deref;
 use std::sync::Mutex;
 
@@ -107,12 +107,20 @@ impl Strs {
 }
 
 /// Makes [`StrRef`]s while one buffer is being parsed (shared by the parsing threads).
-/// Also numbers users' license lists ([`StrSink::license_set`]).
+/// Numbers what repeats across users while the text is at hand ([`StrSink::license_set`],
+/// [`StrSink::upn_domain`]), for the whole load.
+#[derive(Default)]
+pub struct Interners {
+    pub licenses: LicenseInterner,
+    pub upn_domains: UpnDomainInterner,
+}
+
+/// Also numbers users' license lists and UPN domains ([`Interners`]).
 pub struct StrSink<'a> {
     file: u64,
     base: &'a [u8],
     owned: &'a Mutex<Vec<Box<str>>>,
-    licenses: &'a Interner,
+    interners: &'a Interners,
 }
 
 impl<'a> StrSink<'a> {
@@ -120,19 +128,24 @@ impl<'a> StrSink<'a> {
         file: usize,
         base: &'a [u8],
         owned: &'a Mutex<Vec<Box<str>>>,
-        licenses: &'a Interner,
+        interners: &'a Interners,
     ) -> Self {
         StrSink {
             file: file as u64,
             base,
             owned,
-            licenses,
+            interners,
         }
     }
 
-    /// The number of a user's license list (see [`super::licenses`]).
-    pub fn license_set(&self, v: Vec<AssignedLicense>) -> LicenseSet {
-        self.licenses.intern(v)
+    /// The number of a user's license list (see [`LicenseSets`](super::LicenseSets)).
+    pub fn license_set(&self, v: &[AssignedLicense]) -> LicenseSet {
+        self.interners.licenses.intern(v)
+    }
+
+    /// The number of the domain of a user's UPN (see [`UpnDomains`](super::UpnDomains)).
+    pub fn upn_domain(&self, upn: Option<&str>) -> UpnDomain {
+        self.interners.upn_domains.of(upn)
     }
 
     /// Records `s`: as a span when it lies inside this sink's buffer, else as an owned copy.
@@ -165,7 +178,7 @@ mod tests {
         let owned = Mutex::new(Vec::new());
         let (a, b, e) = {
             let text = std::str::from_utf8(&buf).unwrap();
-            let sets = Interner::default();
+            let sets = Interners::default();
             let sink = StrSink::new(0, &buf, &owned, &sets);
             (sink.put(&text[6..]), sink.put("elsewhere"), sink.put(""))
         };

@@ -1,6 +1,6 @@
 //! A user as the rules see it: [`User`], its licenses and flags.
 
-use super::{Guid, LicenseSet, Proxy, Seconds, StrRef};
+use super::{Guid, LicenseSet, Proxy, Seconds, StrRef, UpnDomain};
 
 pub mod user_flags {
     /// `accountEnabled == false`.
@@ -16,6 +16,8 @@ pub mod user_flags {
     pub const PLAIN_PHONES: u8 = 1 << 4;
     /// The UPN contains a `#` (the guest marker `#EXT#` or another).
     pub const HASH_IN_UPN: u8 = 1 << 5;
+    /// `usageLocation` is missing, null, empty or only whitespace.
+    pub const NO_USAGE_LOCATION: u8 = 1 << 6;
 }
 
 /// Whether `p` is `+<country code> <number>` in its plainest form: `+`, a country code of
@@ -81,6 +83,8 @@ pub struct User {
     pub external_state_changed_at: Seconds,
     /// `assignedLicenses`, kept once per distinct list: see [`super::Tenant::licenses`].
     pub licenses: LicenseSet,
+    /// The domain of the UPN, numbered while loading (see [`super::UpnDomains`]).
+    pub upn_domain: UpnDomain,
 }
 
 /// Stands for a missing timestamp in compact fields (no real export has year -292 billion).
@@ -144,7 +148,7 @@ impl User {
 
 #[cfg(test)]
 mod tests {
-    use super::{Guid, LicenseSet, NO_TIME, StrRef, User, user_flags};
+    use super::{Guid, LicenseSet, NO_TIME, StrRef, UpnDomain, User, user_flags};
 
     #[test]
     fn a_user_is_112_bytes() {
@@ -165,6 +169,7 @@ mod tests {
                 phones: Box::new([]),
                 proxies: Box::new([]),
                 licenses: LicenseSet::NONE,
+                upn_domain: UpnDomain::BLANK,
                 failed_licenses: None,
                 created_and_flags: w,
                 external_state_changed_at: NO_TIME,

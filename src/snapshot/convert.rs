@@ -68,6 +68,13 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     {
         flags |= user_flags::PENDING_ACCEPTANCE;
     }
+    let usage_location = w.usage_location.val();
+    if usage_location
+        .as_ref()
+        .is_none_or(|l| trim(&l.0).is_empty())
+    {
+        flags |= user_flags::NO_USAGE_LOCATION;
+    }
     if upn.as_ref().is_some_and(|u| u.0.contains('#')) {
         flags |= user_flags::HASH_IN_UPN;
     }
@@ -77,17 +84,16 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     if mobile.as_ref().is_none_or(plain) && business.iter().all(plain) {
         flags |= user_flags::PLAIN_PHONES;
     }
-    let licenses = s.license_set(
-        w.assigned_licenses
-            .val()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| AssignedLicense {
-                sku: l.sku_id,
-                disabled_plans: l.disabled_plans.unwrap_or_default().into(),
-            })
-            .collect(),
-    );
+    let licenses: Vec<AssignedLicense> = w
+        .assigned_licenses
+        .val()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| AssignedLicense {
+            sku: l.sku_id,
+            disabled_plans: l.disabled_plans.unwrap_or_default().into(),
+        })
+        .collect();
     let license_errors: Vec<LicenseError> = w
         .license_assignment_states
         .val()
@@ -105,17 +111,19 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
             assigned_by_group: st.assigned_by_group,
         })
         .collect();
+    let upn_domain = s.upn_domain(upn.as_ref().map(|u| &*u.0));
     User {
         id: w.id,
         upn: put(s, upn),
         display_name: put(s, w.display_name),
         mail: put(s, w.mail.val()),
-        usage_location: put(s, w.usage_location.val()),
+        usage_location: put(s, usage_location),
         phones: std::iter::once(put(s, mobile))
             .chain(business.iter().map(|p| s.put(&p.0)))
             .collect(),
         proxies: proxies(s, w.proxy_addresses.val()),
-        licenses,
+        licenses: s.license_set(&licenses),
+        upn_domain,
         failed_licenses: (!license_errors.is_empty()).then(|| Box::new(license_errors)),
         created_and_flags: User::pack_created(w.created_date_time.val().map(|t| t.0), flags),
         external_state_changed_at: w

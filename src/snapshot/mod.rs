@@ -248,18 +248,20 @@ fn parse_files(
 ) -> Result<Parsed, InputError> {
     progress.start(files.iter().map(|f| f.text().len() as u64).sum());
     let owned = Mutex::new(Vec::new());
-    let licenses = Interner::default();
+    let interners = Interners::default();
     let (mut parts, group_members, role_members) =
-        parse_all(&files, roles.as_deref(), (&owned, &licenses), progress)?;
+        parse_all(&files, roles.as_deref(), (&owned, &interners), progress)?;
     progress.finish();
     parts.info.ignored_files = ignored;
-    let (sets, renumber) = licenses.finish();
+    // The numbers of license lists and UPN domains, in sorted order whatever the thread count.
+    let (sets, licenses) = interners.licenses.finish();
+    let (domains, upn_domains) = interners.upn_domains.finish();
     parts.license_sets = sets;
-    parts
-        .users
-        .items
-        .par_iter_mut()
-        .for_each(|u| u.licenses = renumber.apply(u.licenses));
+    parts.upn_domains = domains;
+    parts.users.items.par_iter_mut().for_each(|u| {
+        u.licenses = licenses.apply(u.licenses);
+        u.upn_domain = upn_domains.apply(u.upn_domain);
+    });
     parts.strs = Strs::new(
         files.into_iter().map(|f| f.buf).collect(),
         owned.into_inner().unwrap_or_else(|e| e.into_inner()),
@@ -277,7 +279,7 @@ type Built = (Parts, Vec<RawMembers>, Vec<RawMembers>);
 fn parse_all<'a>(
     files: &'a [File],
     roles: Option<&[Role]>,
-    (owned, licenses): (&'a Mutex<Vec<Box<str>>>, &'a Interner),
+    (owned, interners): (&'a Mutex<Vec<Box<str>>>, &'a Interners),
     progress: &'a dyn Progress,
 ) -> Result<Built, InputError> {
     let ctx = Ctx {
@@ -285,7 +287,7 @@ fn parse_all<'a>(
         sinks: files
             .iter()
             .enumerate()
-            .map(|(i, f)| StrSink::new(i, &f.buf, owned, licenses))
+            .map(|(i, f)| StrSink::new(i, &f.buf, owned, interners))
             .collect(),
         errors: Mutex::new(Vec::new()),
         progress,

@@ -65,7 +65,8 @@ pub fn summary(t: &Tenant) -> Value {
     json!({
         "info": [t.info.id, t.info.display_name, t.info.exported_at],
         "users": [t.users.present, t.users.props.0, t.users.items.iter().map(|u| json!([
-            u.id.to_string(), s(u.upn), s(u.display_name), s(u.usage_location), u.flags(), s(u.mail),
+            u.id.to_string(), s(u.upn), t.upn_domains.get(u.upn_domain), s(u.display_name),
+            s(u.usage_location), u.flags(), s(u.mail),
             u.proxies.iter().map(|p| s(p.raw)).collect::<Vec<_>>(),
             t.licenses(u).iter().map(|l| json!([l.sku.to_string(),
                 l.disabled_plans.iter().map(ToString::to_string).collect::<Vec<_>>()])).collect::<Vec<_>>(),

@@ -1,4 +1,4 @@
-use crate::model::user_props;
+use crate::model::{user_flags, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
@@ -28,9 +28,7 @@ impl Rule for MissingUsageLocation {
             users
                 .items
                 .par_iter()
-                .filter(|u| {
-                    u.is_licensed() && crate::model::trim(cx.tenant.s(u.usage_location)).is_empty()
-                })
+                .filter(|u| u.is_licensed() && u.is(user_flags::NO_USAGE_LOCATION))
                 .map(|u| {
                     let n = cx.tenant.licenses(u).len();
                     cx.finding(

@@ -1,26 +1,13 @@
 //! Helpers shared by the address rules (UPN, PRX): domains of addresses, proxy prefixes, and
 //! the owners of addresses (users, groups, contacts), without allocating on the hot path.
 
+pub use crate::model::domain_lower;
 use crate::model::{
     Contact, Group, Proxy, StrRef, Tenant, User, contact_props, group_props, prefetch_slice,
     user_props,
 };
 use crate::rules::{Context, Object, Outcome, Skip, par_ahead};
 use rayon::prelude::*;
-use std::borrow::Cow;
-
-/// The domain of an address or UPN (after the last `@`), trimmed, lower case; `None` when the
-/// text has no `@`. Borrows unless the domain has upper-case or non-ASCII letters.
-pub fn domain_lower(addr: &str) -> Option<Cow<'_, str>> {
-    // memchr's search (std's `rsplit_once` was 2 % of a run's cycles) and the ASCII trim.
-    let at = memchr::memrchr(b'@', addr.as_bytes())?;
-    let d = crate::model::trim(addr.get(at + 1..)?);
-    if d.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-        Some(Cow::Owned(d.to_lowercase()))
-    } else {
-        Some(Cow::Borrowed(d))
-    }
-}
 
 /// An object that holds addresses.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

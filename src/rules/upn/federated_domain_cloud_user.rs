@@ -1,5 +1,4 @@
 use crate::model::{Tenant, user_props};
-use crate::rules::prx::addr::domain_lower;
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
@@ -53,17 +52,20 @@ impl Rule for FederatedDomainCloudUser {
             "onPremisesSyncEnabled",
         )?;
         need_collection(&t.domains, "domains")?;
+        // Each distinct UPN domain judged once (the loader numbered them).
+        let federated = t
+            .upn_domains
+            .table(|d| !d.is_empty() && t.is_federated_domain(d));
         out.par_extend(t.users.items.par_iter().filter_map(|u| {
             if u.is_synced() || u.is_guest() || u.upn.is_empty() {
                 return None;
             }
-            let upn = t.s(u.upn);
-            let d = domain_lower(upn)?;
-            if d.is_empty() || !t.is_federated_domain(&d) {
+            if federated.get(u.upn_domain.index()) != Some(&Some(true)) {
                 return None;
             }
-            let upn = crate::ident::addr(upn);
-            let message = match deciding_domain(t, &d) {
+            let d = t.upn_domains.get(u.upn_domain)?;
+            let upn = crate::ident::addr(t.s(u.upn));
+            let message = match deciding_domain(t, d) {
                 Some(root) if root != d => format!(
                     "cloud-only user's userPrincipalName `{upn}` is in `{d}`, a subdomain of federated domain `{root}`"
                 ),

@@ -1,5 +1,4 @@
-use crate::model::user_props;
-use crate::rules::prx::addr::domain_lower;
+use crate::model::{UpnDomain, User, user_props};
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop, par_ahead,
 };
@@ -27,20 +26,30 @@ impl Rule for UnverifiedUpnDomain {
         let t = cx.tenant;
         need_user_prop(t, user_props::UPN, "userPrincipalName")?;
         need_collection(&t.domains, "domains")?;
-        let users = par_ahead(t, &t.users.items, |u| [u.upn], |_| ());
+        // Each distinct UPN domain judged once (the loader numbered them): whether it is
+        // verified. A blank UPN is not judged; one without `@` never is in a verified domain.
+        let verified = t.upn_domains.table(|d| t.is_verified_domain(d));
+        let flagged = move |u: &User| match u.upn_domain {
+            UpnDomain::BLANK => false,
+            UpnDomain::NO_AT => true,
+            d => verified.get(d.index()).is_some_and(|v| *v == Some(false)),
+        };
+        let flagged = &flagged;
+        let users = par_ahead(
+            t,
+            &t.users.items,
+            move |u| flagged(u).then_some(u.upn),
+            |_| (),
+        );
         out.par_extend(users.filter_map(|(_, u)| {
+            if !flagged(u) {
+                return None;
+            }
             let upn = t.s(u.upn);
-            if crate::model::trim(upn).is_empty() {
-                return None;
-            }
-            let domain = domain_lower(upn);
-            if domain.as_ref().is_some_and(|d| t.is_verified_domain(d)) {
-                return None;
-            }
             let shown = crate::ident::addr(upn);
-            let message = match domain {
+            let message = match t.upn_domains.get(u.upn_domain) {
                 Some(d) if !d.is_empty() => {
-                    if t.domain(&d).is_some() {
+                    if t.domain(d).is_some() {
                         format!(
                             "userPrincipalName `{shown}` is in domain `{d}`, which is added to the tenant but not verified"
                         )
