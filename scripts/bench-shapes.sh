@@ -79,13 +79,14 @@ for n in $sizes; do
         if [ -z "$single_wall" ]; then
           [ -f "$single" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$single"
           cat "$single" >/dev/null
-          read -r single_wall _ < <(measure "$bin/tenantlint" check "$single" --format json --fail-on never --quiet -o "$dir/report.json")
+          read -r single_wall _ < <(fresh="$dir/report.json" measure "$bin/tenantlint" check "$single" --format json --fail-on never --quiet -o "$dir/report.json")
         fi
         floor=$single_wall ;;
       *) read -r floor _ < <(measure "$bin/examples/floor" "$in") ;;
     esac
-    read -r wall rss < <(measure "$bin/tenantlint" check "$in" --format json --fail-on never --quiet -o "$dir/report.json")
+    read -r wall rss < <(fresh="$dir/report.json" measure "$bin/tenantlint" check "$in" --format json --fail-on never --quiet -o "$dir/report.json")
     [ "$shape" = pretty ] && single_wall=$wall
+    rm -f "$dir/report.json"; sync
     timing=$(TENANTLINT_TIMINGS=1 "$bin/tenantlint" check "$in" --format json --fail-on never --quiet -o "$dir/report.json" 2>&1 >/dev/null)
     if [ "${TIMINGS:-}" = "$shape" ]; then echo "$timing" >"$dir/timings-$shape-$n.txt"; fi
     findings=$(grep -o '"fingerprint"' "$dir/report.json" | wc -l)
