@@ -503,7 +503,9 @@ pub struct Tenant {
     contact_by_id: IdIndex,
     sku_by_id: IdIndex,
     domain_by_name: FxHashMap<String, u32>,
-    registration_by_user: IdIndex,
+    /// Built on first need: exports list registrations in the users' order, so
+    /// [`Tenant::registration_at`] rarely asks (a million-entry index saved).
+    registration_by_user: std::sync::OnceLock<IdIndex>,
     /// (hash of lower-cased UPN, user index), sorted.
     upn_index: Vec<(u64, u32)>,
     /// Where each run of `upn_index` starts, by the top `upn_bits` bits of the hash:
@@ -577,15 +579,10 @@ impl Tenant {
         group_members: Vec<RawMembers>,
         role_members: Vec<RawMembers>,
     ) -> Tenant {
-        // The big indexes side by side: users, registrations, the UPN index.
+        // The big indexes side by side: users and the UPN index.
         let strs = &p.strs;
-        let ((user_by_id, registration_by_user), mut upn_index) = rayon::join(
-            || {
-                rayon::join(
-                    || IdIndex::build(&p.users.items, |u| u.id),
-                    || IdIndex::build(&p.registrations.items, |r| r.id),
-                )
-            },
+        let (user_by_id, mut upn_index) = rayon::join(
+            || IdIndex::build(&p.users.items, |u| u.id),
             || {
                 // Every user first (an exact-size collect; a filtered one would be gathered in
                 // pieces and copied, twice the index at once), then the few without a UPN out.
@@ -628,8 +625,10 @@ impl Tenant {
                 })
                 .collect()
         };
-        let resolved_groups: Vec<Box<[Member]>> = group_members.into_iter().map(resolve).collect();
-        let resolved_roles: Vec<Box<[Member]>> = role_members.into_iter().map(resolve).collect();
+        let resolved_groups: Vec<Box<[Member]>> =
+            group_members.into_par_iter().map(resolve).collect();
+        let resolved_roles: Vec<Box<[Member]>> =
+            role_members.into_par_iter().map(resolve).collect();
         for (g, m) in p.groups.items.iter_mut().zip(resolved_groups) {
             g.members = m;
         }
@@ -659,7 +658,7 @@ impl Tenant {
             contact_by_id,
             sku_by_id,
             domain_by_name,
-            registration_by_user,
+            registration_by_user: std::sync::OnceLock::new(),
             upn_index,
             upn_dir,
             upn_bits,
@@ -742,6 +741,7 @@ impl Tenant {
     pub fn registration(&self, user: Guid) -> Option<&Registration> {
         let items = &self.registrations.items;
         self.registration_by_user
+            .get_or_init(|| IdIndex::build(items, |r| r.id))
             .get(items, |r| r.id, user)
             .map(|i| &items[i as usize])
     }
