@@ -40,6 +40,8 @@ pub(super) enum Stop {
 const WINDOW: usize = 32 << 20;
 /// Pieces per thread and round, so that a slow piece does not leave the other threads idle.
 const PIECES_PER_THREAD: usize = 4;
+/// Bytes a piece should have at least, when the round is short.
+const MIN_PIECE: usize = 1 << 20;
 /// Longest run of whitespace or key the cut pattern holds.
 const MAX_PATTERN: usize = 160;
 
@@ -183,8 +185,8 @@ where
     T: Send + 'a,
 {
     let b = text.as_bytes();
-    let pieces = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
-    let cuts = if pieces > PIECES_PER_THREAD {
+    let threads = rayon::current_num_threads().max(1);
+    let cuts = if threads > 1 {
         Cuts::new(b, start)
     } else {
         None
@@ -197,6 +199,10 @@ where
     let mut pos = start;
     loop {
         let until = pos.saturating_add(WINDOW).min(b.len());
+        // Fewer pieces for a short stretch (a Graph page file of a thousand users): each
+        // piece costs a task and a guess, and the round waits for its slowest.
+        let per_thread = ((until - pos) / MIN_PIECE).clamp(1, PIECES_PER_THREAD);
+        let pieces = threads * per_thread;
         let mut starts = vec![pos];
         if let Some(cuts) = &cuts {
             for k in 1..pieces {
