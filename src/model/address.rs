@@ -20,6 +20,10 @@ pub mod proxy_flags {
     /// An `smtp:` entry of ASCII text: its key is the [`super::address_key`] of the address
     /// alone (without the prefix), so it can be looked up among UPNs and mail addresses.
     pub const ADDRESS_KEY: u8 = 1 << 5;
+    /// A user's `smtp:` entry whose domain ([`super::domain_lower`] of the address) is the
+    /// domain of the user's UPN: a rule that judges domains can judge the UPN's instead of
+    /// reading the entry (see `UpnDomain`).
+    pub const IN_UPN_DOMAIN: u8 = 1 << 6;
 }
 
 /// A proxy address: the text as exported, a hash of its normalised form (trimmed, lower case)
@@ -78,6 +82,26 @@ impl Proxy {
 
     pub fn is(self, flag: u8) -> bool {
         self.bits & u64::from(flag) != 0
+    }
+
+    /// The entry of a user with [`proxy_flags::IN_UPN_DOMAIN`] set when its domain is
+    /// `upn_domain` (the [`domain_lower`] of the user's UPN); `text` is the entry.
+    pub fn in_upn_domain(self, text: &str, upn_domain: Option<&str>) -> Proxy {
+        let Some(upn_domain) = upn_domain else {
+            return self;
+        };
+        let same = self.is(proxy_flags::SMTP)
+            && smtp_address(trim(text))
+                .and_then(domain_lower)
+                .is_some_and(|d| d == upn_domain);
+        if same {
+            Proxy {
+                raw: self.raw,
+                bits: self.bits | u64::from(proxy_flags::IN_UPN_DOMAIN),
+            }
+        } else {
+            self
+        }
     }
 }
 

@@ -112,6 +112,18 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         })
         .collect();
     let upn_domain = s.upn_domain(upn.as_ref().map(|u| &*u.0));
+    // The UPN's domain as UpnDomain has it (none for a blank UPN or one without `@`).
+    let upn_domain_text = upn
+        .as_ref()
+        .filter(|u| !trim(&u.0).is_empty())
+        .and_then(|u| domain_lower(&u.0));
+    let proxies: Box<[Proxy]> = w
+        .proxy_addresses
+        .val()
+        .unwrap_or_default()
+        .iter()
+        .map(|a| Proxy::new(s.put(&a.0), &a.0).in_upn_domain(&a.0, upn_domain_text.as_deref()))
+        .collect();
     User {
         id: w.id,
         upn: put(s, upn),
@@ -121,7 +133,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         phones: std::iter::once(put(s, mobile))
             .chain(business.iter().map(|p| s.put(&p.0)))
             .collect(),
-        proxies: proxies(s, w.proxy_addresses.val()),
+        proxies,
         licenses: s.license_set(&licenses),
         upn_domain,
         failed_licenses: (!license_errors.is_empty()).then(|| Box::new(license_errors)),

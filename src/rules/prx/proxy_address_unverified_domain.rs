@@ -26,6 +26,13 @@ fn smtp(p: Proxy) -> bool {
     p.is(proxy_flags::SMTP)
 }
 
+/// An `smtp:` entry whose text the rule reads ahead: not one in the user's UPN domain, which
+/// is judged by that domain (the entries of a user with an unverified UPN domain are read
+/// too, without asking ahead: they are few).
+fn read_ahead(p: Proxy) -> bool {
+    smtp(p) && !p.is(proxy_flags::IN_UPN_DOMAIN)
+}
+
 impl Rule for ProxyAddressUnverifiedDomain {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -40,15 +47,27 @@ impl Rule for ProxyAddressUnverifiedDomain {
                 "no user or group has `proxyAddresses` (add it to the export's $select)".into(),
             ));
         }
+        // Whether each distinct UPN domain passes (empty or verified): a user's entries in
+        // its UPN's domain pass or fail with it, without reading them.
+        let upn_domain_passes = t
+            .upn_domains
+            .table(|d| d.is_empty() || t.is_verified_domain(d));
         out.par_extend(
-            all_owners_ahead(t, |u| !u.is_guest(), smtp)
+            all_owners_ahead(t, |u| !u.is_guest(), read_ahead)
                 .filter(|o| !matches!(o, Owner::Contact(_)))
                 .flat_map_iter(|o| {
+                    let passes = match o {
+                        Owner::User(i) => {
+                            let d = t.users.items.at(i).upn_domain;
+                            upn_domain_passes.get(d.index()) == Some(&Some(true))
+                        }
+                        _ => false,
+                    };
                     // (normalised address, spelling, domain) of each address in a domain
                     // that is not verified.
                     let mut bad: Vec<(Cow<'_, str>, &str, Cow<'_, str>)> = Vec::new();
                     for &p in o.proxies(t) {
-                        if !smtp(p) {
+                        if !smtp(p) || passes && p.is(proxy_flags::IN_UPN_DOMAIN) {
                             continue;
                         }
                         let raw = t.s(p.raw).trim();
