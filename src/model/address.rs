@@ -24,6 +24,9 @@ pub mod proxy_flags {
     /// domain of the user's UPN: a rule that judges domains can judge the UPN's instead of
     /// reading the entry (see `UpnDomain`).
     pub const IN_UPN_DOMAIN: u8 = 1 << 6;
+    /// A user's `smtp:` entry whose address is the user's UPN ([`super::same_address`]): a
+    /// rule that looks addresses up among other objects' UPNs can skip it unread.
+    pub const IS_UPN: u8 = 1 << 7;
 }
 
 /// A proxy address: the text as exported, a hash of its normalised form (trimmed, lower case)
@@ -84,23 +87,28 @@ impl Proxy {
         self.bits & u64::from(flag) != 0
     }
 
-    /// The entry of a user with [`proxy_flags::IN_UPN_DOMAIN`] set when its domain is
-    /// `upn_domain` (the [`domain_lower`] of the user's UPN); `text` is the entry.
-    pub fn in_upn_domain(self, text: &str, upn_domain: Option<&str>) -> Proxy {
-        let Some(upn_domain) = upn_domain else {
+    /// The entry of a user, with [`proxy_flags::IN_UPN_DOMAIN`] set when its domain is
+    /// `upn_domain` (the [`domain_lower`] of the user's UPN) and [`proxy_flags::IS_UPN`] when
+    /// its address is `upn` (the user's UPN as exported, empty when absent); `text` is the
+    /// entry.
+    pub fn of_user(self, text: &str, upn: &str, upn_domain: Option<&str>) -> Proxy {
+        if !self.is(proxy_flags::SMTP) {
+            return self;
+        }
+        let Some(addr) = smtp_address(trim(text)) else {
             return self;
         };
-        let same = self.is(proxy_flags::SMTP)
-            && smtp_address(trim(text))
-                .and_then(domain_lower)
-                .is_some_and(|d| d == upn_domain);
-        if same {
-            Proxy {
-                raw: self.raw,
-                bits: self.bits | u64::from(proxy_flags::IN_UPN_DOMAIN),
-            }
-        } else {
-            self
+        let mut flags = 0;
+        if upn_domain.is_some_and(|upn_domain| domain_lower(addr).is_some_and(|d| d == upn_domain))
+        {
+            flags |= proxy_flags::IN_UPN_DOMAIN;
+        }
+        if same_address(upn, addr) {
+            flags |= proxy_flags::IS_UPN;
+        }
+        Proxy {
+            raw: self.raw,
+            bits: self.bits | u64::from(flags),
         }
     }
 }
@@ -394,6 +402,27 @@ mod tests {
         // The key never spills into the flags.
         assert_eq!(address_key("x") & 0xff, 0);
         assert_eq!(address_key("é") & 0xff, 0);
+    }
+
+    #[test]
+    fn user_facts() {
+        use proxy_flags::*;
+        let p = |s: &str, upn: &str| {
+            let d = domain_lower(upn);
+            Proxy::new(StrRef::EMPTY, s).of_user(s, upn, d.as_deref())
+        };
+        let own = p(" smtp:Megan@Contoso.COM", "megan@contoso.com ");
+        assert!(own.is(IS_UPN) && own.is(IN_UPN_DOMAIN));
+        let other = p("smtp:megan2@contoso.com", "megan@contoso.com");
+        assert!(!other.is(IS_UPN) && other.is(IN_UPN_DOMAIN));
+        let elsewhere = p("SMTP:megan@fabrikam.com", "megan@contoso.com");
+        assert!(!elsewhere.is(IS_UPN) && !elsewhere.is(IN_UPN_DOMAIN));
+        // Only smtp: entries, and the non-ASCII case as same_address has it.
+        assert!(!p("sip:megan@contoso.com", "megan@contoso.com").is(IS_UPN));
+        assert!(p("smtp:JÜRGEN@müller.de", "jürgen@MÜLLER.de").is(IS_UPN));
+        // No UPN: a blank entry is the blank UPN, no domain.
+        let blank = p("smtp: ", "");
+        assert!(blank.is(IS_UPN) && !blank.is(IN_UPN_DOMAIN));
     }
 
     #[test]

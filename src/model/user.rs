@@ -18,6 +18,9 @@ pub mod user_flags {
     pub const HASH_IN_UPN: u8 = 1 << 5;
     /// `usageLocation` is missing, null, empty or only whitespace.
     pub const NO_USAGE_LOCATION: u8 = 1 << 6;
+    /// `mail` is the UPN ([`super::same_address`]; both may be absent): a rule that looks
+    /// the mail up among other users' UPNs can skip it unread.
+    pub const MAIL_IS_UPN: u8 = 1 << 7;
 }
 
 /// Whether `p` is `+<country code> <number>` in its plainest form: `+`, a country code of

@@ -111,6 +111,11 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
             assigned_by_group: st.assigned_by_group,
         })
         .collect();
+    let upn_text = upn.as_ref().map_or("", |u| &*u.0);
+    let mail = w.mail.val();
+    if same_address(upn_text, mail.as_ref().map_or("", |m| &*m.0)) {
+        flags |= user_flags::MAIL_IS_UPN;
+    }
     let upn_domain = s.upn_domain(upn.as_ref().map(|u| &*u.0));
     // The UPN's domain as UpnDomain has it (none for a blank UPN or one without `@`).
     let upn_domain_text = upn
@@ -122,13 +127,13 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         .val()
         .unwrap_or_default()
         .iter()
-        .map(|a| Proxy::new(s.put(&a.0), &a.0).in_upn_domain(&a.0, upn_domain_text.as_deref()))
+        .map(|a| Proxy::new(s.put(&a.0), &a.0).of_user(&a.0, upn_text, upn_domain_text.as_deref()))
         .collect();
     User {
         id: w.id,
         upn: put(s, upn),
         display_name: put(s, w.display_name),
-        mail: put(s, w.mail.val()),
+        mail: put(s, mail),
         usage_location: put(s, usage_location),
         phones: std::iter::once(put(s, mobile))
             .chain(business.iter().map(|p| s.put(&p.0)))

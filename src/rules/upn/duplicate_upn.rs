@@ -1,6 +1,6 @@
 use crate::model::{
     Proxy, StrRef, Tenant, address_key, normalize_address, prefetch_slice, proxy_flags,
-    same_address, smtp_address, user_props,
+    same_address, smtp_address, user_flags, user_props,
 };
 use crate::rules::listing::{MAX_RELATED, join_counted, listed, others};
 use crate::rules::prx::addr::{Owner, all_owners};
@@ -107,61 +107,65 @@ fn shown(t: &Tenant, via: Via, addr: StrRef) -> &str {
     }
 }
 
-/// Whether the rule reads the text of proxy address `p`: an `smtp:` entry whose key is not
-/// that of its address alone.
-fn read_text(p: Proxy) -> bool {
-    p.is(proxy_flags::SMTP) && !p.is(proxy_flags::ADDRESS_KEY)
+/// Whether the rule reads the text of proxy address `p`: an `smtp:` entry that is not the
+/// owner's own UPN and whose key is not that of its address alone (or is that of a blank one).
+fn read_text(p: Proxy, blank: u64) -> bool {
+    p.is(proxy_flags::SMTP)
+        && !p.is(proxy_flags::IS_UPN)
+        && !(p.is(proxy_flags::ADDRESS_KEY) && p.key() != blank)
+}
+
+/// The mail of owner `o` unless it is known to be the owner's own UPN.
+fn mail_to_look_up(cx: &Context, o: Owner) -> StrRef {
+    match o {
+        Owner::User(i) if cx.tenant.users.items.at(i).is(user_flags::MAIL_IS_UPN) => StrRef::EMPTY,
+        _ => mail_of(cx, o),
+    }
 }
 
 /// The links of a batch of owners: for each address (the mail and the SMTP proxy addresses)
-/// the class of the users whose UPN it is, if any.
+/// the class of the users whose UPN it is, if any. What loading worked out spares the text
+/// of most addresses: a user's mail or SMTP address that is its own UPN says nothing
+/// ([`user_flags::MAIL_IS_UPN`], [`proxy_flags::IS_UPN`]), and any other ASCII SMTP address
+/// is looked up by its key.
 fn batch_links(cx: &Context, owners: &[Owner]) -> Vec<Link> {
     let t = cx.tenant;
     let blank = address_key("");
+    let own_upn = |o: Owner| match o {
+        Owner::User(i) => Some(t.s(t.users.items.at(i).upn)),
+        _ => None,
+    };
     let mut pending: Vec<Lookup> = Vec::new();
     for (n, &o) in owners.iter().enumerate() {
         if let Some(&later) = owners.get(n + 2 * AHEAD) {
             prefetch_slice(later.proxies(t));
         }
         if let Some(&next) = owners.get(n + AHEAD) {
-            t.strs.prefetch(mail_of(cx, next));
-            if let Owner::User(i) = next {
-                t.strs.prefetch(t.users.items.at(i).upn);
-            }
+            t.strs.prefetch(mail_to_look_up(cx, next));
             for &p in next.proxies(t) {
-                if read_text(p) {
+                if read_text(p, blank) {
                     t.strs.prefetch(p.raw);
                 }
             }
         }
-        let own_upn = match o {
-            Owner::User(i) => Some(t.s(t.users.items.at(i).upn)),
-            _ => None,
-        };
-        // The key of an ASCII UPN: an ASCII address with another key is another address.
-        let own_key = own_upn.filter(|u| u.is_ascii()).map(address_key);
-        let mail = mail_of(cx, o);
+        let mail = mail_to_look_up(cx, o);
         if !mail.is_empty() {
-            pending.extend(lookup(o, own_upn, mail, t.s(mail), Via::Mail));
+            pending.extend(lookup(o, own_upn(o), mail, t.s(mail), Via::Mail));
         }
         for &p in o.proxies(t) {
-            if !p.is(proxy_flags::SMTP) {
+            if !p.is(proxy_flags::SMTP) || p.is(proxy_flags::IS_UPN) {
                 continue;
             }
-            let key = p.key();
-            if p.is(proxy_flags::ADDRESS_KEY)
-                && key != blank
-                && (own_upn.is_none() || own_key.is_some_and(|own| own != key))
-            {
+            if !read_text(p, blank) {
                 // Known from the key alone: not blank, and not the user's own UPN.
                 pending.push(Lookup {
-                    key,
+                    key: p.key(),
                     owner: o,
                     addr: p.raw,
                     via: Via::Proxy,
                 });
             } else if let Some(addr) = smtp_address(t.s(p.raw)) {
-                pending.extend(lookup(o, own_upn, p.raw, addr, Via::Proxy));
+                pending.extend(lookup(o, own_upn(o), p.raw, addr, Via::Proxy));
             }
         }
     }
