@@ -1143,6 +1143,22 @@ fn duplicate_ids_are_reported_not_merged() {
             "{m}"
         );
     }
+    // Registrations listed like the users are unique as the users are; one out of line is
+    // still checked.
+    let h = "5b7d2e7a-b882-4a80-ba97-10b7a63b8fa4";
+    let p = put(
+        dir.path(),
+        "c.json",
+        json!({"users": [{"id": g}, {"id": h}], "userRegistrationDetails": [{"id": g}, {"id": g}]})
+            .to_string(),
+    );
+    let m = message(&p);
+    assert!(
+        m.contains(&format!(
+            "at userRegistrationDetails[1]: duplicate id {g} in userRegistrationDetails"
+        )),
+        "{m}"
+    );
     let p = put(
         dir.path(),
         "c.json",

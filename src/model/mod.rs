@@ -477,6 +477,8 @@ pub struct Parts {
     pub service_principals: Collection<App>,
     pub registrations: Collection<Registration>,
     pub policies: Policies,
+    /// The users by id, when the loader built it (see [`IdIndex::from_table`]).
+    pub user_index: Option<IdIndex>,
 }
 
 /// The tenant as rules see it: the loaded parts plus indexes.
@@ -539,7 +541,7 @@ fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
 /// Raw member ids as loaded, resolved by [`Tenant::build`].
 pub type RawMembers = Box<[Guid]>;
 
-fn hash_guid(g: Guid) -> u64 {
+pub(crate) fn hash_guid(g: Guid) -> u64 {
     let v = { g.0 };
     let (a, b) = (v as u64, (v >> 64) as u64);
     let x = (a ^ b.rotate_left(32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -548,9 +550,15 @@ fn hash_guid(g: Guid) -> u64 {
 
 /// Maps ids to positions in a slice, storing only the `u32` positions (the ids stay in the
 /// items): four bytes per object instead of a copy of every id.
-struct IdIndex(hashbrown::HashTable<u32>);
+pub struct IdIndex(hashbrown::HashTable<u32>);
 
 impl IdIndex {
+    /// The index of a table the loader built while checking that ids are unique: the
+    /// position of every element, hashed by [`hash_guid`] of its id.
+    pub(crate) fn from_table(t: hashbrown::HashTable<u32>) -> IdIndex {
+        IdIndex(t)
+    }
+
     /// The loader rejects duplicate ids before this is built; the first one wins regardless.
     fn build<T>(items: &Items<T>, key: impl Fn(&T) -> Guid) -> IdIndex {
         let mut t = hashbrown::HashTable::with_capacity(items.len());
@@ -581,8 +589,9 @@ impl Tenant {
     ) -> Tenant {
         // The big indexes side by side: users and the UPN index.
         let strs = &p.strs;
+        let user_index = p.user_index.take();
         let (user_by_id, mut upn_index) = rayon::join(
-            || IdIndex::build(&p.users.items, |u| u.id),
+            || user_index.unwrap_or_else(|| IdIndex::build(&p.users.items, |u| u.id)),
             || {
                 // Every user first (an exact-size collect; a filtered one would be gathered in
                 // pieces and copied, twice the index at once), then the few without a UPN out.

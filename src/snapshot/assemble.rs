@@ -11,17 +11,15 @@ use rustc_hash::FxHashMap;
 
 /// Rejects two elements of a collection with the same key (reported, never merged). Only
 /// positions are stored (a `u32` per element); `at` gives each element's (file, offset).
-pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
+/// Returns the positions of the elements with a key, hashed by `hash`.
+pub(super) fn check_unique<T, K: Eq + std::fmt::Display>(
     files: &[File],
     name: &str,
     items: &Items<T>,
     at: &Items<Loc>,
     key: impl Fn(&T) -> Option<K>,
-) -> Result<(), InputError> {
-    let hash = |k: &K| {
-        use std::hash::BuildHasher;
-        rustc_hash::FxBuildHasher.hash_one(k)
-    };
+    hash: impl Fn(&K) -> u64,
+) -> Result<hashbrown::HashTable<u32>, InputError> {
     let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(items.len());
     for (i, it) in items.enumerate() {
         let Some(k) = key(it) else { continue };
@@ -51,7 +49,25 @@ pub(super) fn check_unique<T, K: std::hash::Hash + Eq + std::fmt::Display>(
             key(&items[j as usize]).map_or(0, |k| hash(&k))
         });
     }
-    Ok(())
+    Ok(seen)
+}
+
+/// [`check_unique`]'s hash for keys other than ids.
+fn fx<K: std::hash::Hash>(k: &K) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(k)
+}
+
+/// Whether every registration stands at the position of its user (how exports list them):
+/// then their ids are as unique as the users' are, without a table of their own.
+fn aligned(registrations: &Items<Registration>, users: &Items<User>) -> bool {
+    use rayon::prelude::*;
+    registrations.len() <= users.len()
+        && registrations
+            .chunks()
+            .par_iter()
+            .zip(users.chunks())
+            .all(|(r, u)| r.iter().zip(u).all(|(r, u)| r.id == u.id))
 }
 
 pub(super) fn assemble(
@@ -106,11 +122,14 @@ pub(super) fn assemble(
     }
 
     macro_rules! collection {
-        ($coll:expr, $key:expr) => {{
+        ($coll:expr, $key:expr) => {
+            collection!($coll, $key, fx)
+        };
+        ($coll:expr, $key:expr, $hash:expr) => {{
             let c = $coll;
             let name = c.kind.key();
             let (present, items, at, props) = c.finish();
-            check_unique(files, name, &items, &at, $key)?;
+            check_unique(files, name, &items, &at, $key, $hash)?;
             Collection {
                 present,
                 items,
@@ -119,7 +138,24 @@ pub(super) fn assemble(
             }
         }};
     }
-    parts.users = collection!(colls.users, |u: &User| Some(u.id));
+    // The users' table of ids is kept: it is the model's index of users by id.
+    let name = colls.users.kind.key();
+    let (present, items, at, props) = colls.users.finish();
+    let by_id = check_unique(
+        files,
+        name,
+        &items,
+        &at,
+        |u: &User| Some(u.id),
+        |&g| hash_guid(g),
+    )?;
+    parts.user_index = Some(IdIndex::from_table(by_id));
+    parts.users = Collection {
+        present,
+        items,
+        props,
+        locs: at,
+    };
     let groups = collection!(colls.groups, |g: &(Group, RawMembers)| Some(g.0.id));
     parts.contacts = collection!(colls.contacts, |c: &Contact| Some(c.id));
     parts.skus = collection!(colls.skus, |s: &Sku| Some(s.sku_id));
@@ -131,7 +167,17 @@ pub(super) fn assemble(
     if !extra_assigned.is_empty() {
         merge_assigned(files, &mut parts.service_principals, extra_assigned)?;
     }
-    parts.registrations = collection!(colls.registrations, |r: &Registration| Some(r.id));
+    let name = colls.registrations.kind.key();
+    let (present, items, at, props) = colls.registrations.finish();
+    if !aligned(&items, &parts.users.items) {
+        check_unique(files, name, &items, &at, |r: &Registration| Some(r.id), fx)?;
+    }
+    parts.registrations = Collection {
+        present,
+        items,
+        props,
+        locs: at,
+    };
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
         groups.items.into_vec().into_iter().unzip();
