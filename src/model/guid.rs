@@ -59,7 +59,8 @@ impl Guid {
         clippy::indexing_slicing,
         reason = "constant ranges within a [u8; 36]; a u8 indexes the 256-entry HEX table"
     )]
-    fn parse36(b: &[u8]) -> Option<Guid> {
+    /// Exactly the 36-character hyphenated form (any case), nothing around it.
+    pub(crate) fn parse36(b: &[u8]) -> Option<Guid> {
         let b: &[u8; 36] = b.try_into().ok()?;
         if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;

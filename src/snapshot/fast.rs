@@ -362,11 +362,27 @@ impl<'a> Cur<'a> {
     }
 
     fn guid(&mut self) -> R<Guid> {
+        // The form Graph writes, read in place: 36 hex digits and dashes hold no escape.
+        if self.peek()? == b'"'
+            && self.b.get(self.i + 37) == Some(&b'"')
+            && let Some(g) = self.b.get(self.i + 1..self.i + 37).and_then(Guid::parse36)
+        {
+            self.i += 38;
+            return Some(g);
+        }
         let s = self.string()?;
         Guid::parse(&s)
     }
 
     fn ts(&mut self) -> R<Ts> {
+        // The form Graph writes, read in place (digits and punctuation hold no escape).
+        if self.peek()? == b'"'
+            && let Some((secs, len)) = self.b.get(self.i + 1..).and_then(super::utc::canonical)
+            && self.b.get(self.i + 1 + len) == Some(&b'"')
+        {
+            self.i += len + 2;
+            return Some(Ts(secs));
+        }
         let s = self.string()?;
         parse_timestamp(&s).map(Ts)
     }

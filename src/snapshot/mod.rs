@@ -16,6 +16,7 @@ mod position;
 mod read;
 mod scan;
 mod split;
+mod utc;
 pub mod wire;
 
 pub use position::{line_col, path_at};

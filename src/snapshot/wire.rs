@@ -152,6 +152,11 @@ impl<'de> Deserialize<'de> for Ts {
 /// Windows PowerShell 5.1's `ConvertTo-Json` writes dates.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
+    if let Some((secs, len)) = super::utc::canonical(s.as_bytes())
+        && len == s.len()
+    {
+        return Some(secs);
+    }
     if let Ok(t) = s.parse::<jiff::Timestamp>() {
         return Some(t.as_second());
     }
