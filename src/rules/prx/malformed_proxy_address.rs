@@ -1,6 +1,6 @@
 use super::addr::{all_owners_ahead, need_any_proxies};
 use crate::model::{
-    Proxy, StrRef, has_prefix, normalize_address, plainly_valid, proxy_flags, smtp_address,
+    Proxy, has_prefix, normalize_address, plainly_valid, proxy_flags, smtp_address,
 };
 use crate::rules::listing::{MAX_LISTED, join_names};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
@@ -82,13 +82,15 @@ impl Rule for MalformedProxyAddress {
         need_any_proxies(t)?;
         out.par_extend(all_owners_ahead(t, |_| true, suspect).flat_map_iter(|o| {
             let proxies = o.proxies(t);
+            let is_primary = |p: &&Proxy| p.is(proxy_flags::PRIMARY);
+            let primaries = proxies.iter().filter(is_primary).count();
+            // Most objects: nothing to read, nothing to allocate.
+            if primaries < 2 && !proxies.iter().any(|&p| suspect(p)) {
+                return Vec::new();
+            }
             // (key, spelling, message) of each bad entry.
             let mut bad: Vec<(String, &str, String)> = Vec::new();
-            let mut primaries: Vec<StrRef> = Vec::new();
             for &p in proxies.iter() {
-                if p.is(proxy_flags::PRIMARY) {
-                    primaries.push(p.raw);
-                }
                 if !suspect(p) {
                     continue;
                 }
@@ -132,8 +134,12 @@ impl Rule for MalformedProxyAddress {
                 .into_iter()
                 .map(|(key, _, message)| cx.finding(&META, o.obj(cx), message).with_key(key))
                 .collect();
-            if primaries.len() > 1 {
-                let mut primaries: Vec<&str> = primaries.iter().map(|&r| t.s(r).trim()).collect();
+            if primaries > 1 {
+                let mut primaries: Vec<&str> = proxies
+                    .iter()
+                    .filter(is_primary)
+                    .map(|p| t.s(p.raw).trim())
+                    .collect();
                 primaries.sort_unstable();
                 let shown: Vec<String> = primaries
                     .iter()

@@ -45,12 +45,18 @@ fn mask(names: &[&str]) -> u32 {
     names.iter().fold(0, |m, n| m | methods::bit(n))
 }
 
+/// The `methods` bits of each of [`FAMILIES`], worked out once (a name's bit is found by
+/// searching the names: too slow for every user).
+static MASKS: std::sync::LazyLock<[u32; FAMILIES.len()]> =
+    std::sync::LazyLock::new(|| FAMILIES.map(|(_, names)| mask(names)));
+
 /// The families a registration covers (labels, in [`FAMILIES`] order).
 fn usable(bits: u32) -> impl Iterator<Item = &'static str> {
     FAMILIES
         .iter()
-        .filter(move |(_, names)| bits & mask(names) != 0)
-        .map(|(label, _)| *label)
+        .zip(MASKS.iter())
+        .filter(move |(_, m)| bits & **m != 0)
+        .map(|((label, _), _)| *label)
 }
 
 pub(super) fn usable_count(bits: u32) -> u32 {
