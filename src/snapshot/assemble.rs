@@ -121,41 +121,40 @@ pub(super) fn assemble(
         }
     }
 
-    macro_rules! collection {
-        ($coll:expr, $key:expr) => {
-            collection!($coll, $key, fx)
-        };
-        ($coll:expr, $key:expr, $hash:expr) => {{
+    // A collection as parsed, with its name for messages.
+    macro_rules! finish {
+        ($coll:expr) => {{
             let c = $coll;
             let name = c.kind.key();
             let (present, items, at, props) = c.finish();
-            check_unique(files, name, &items, &at, $key, $hash)?;
-            Collection {
+            let c = Collection {
                 present,
                 items,
                 props,
                 locs: at,
-            }
+            };
+            (name, c)
+        }};
+    }
+    macro_rules! collection {
+        ($coll:expr, $key:expr) => {{
+            let (name, c) = finish!($coll);
+            check_unique(files, name, &c.items, &c.locs, $key, fx)?;
+            c
         }};
     }
     // The users' table of ids is kept: it is the model's index of users by id.
-    let name = colls.users.kind.key();
-    let (present, items, at, props) = colls.users.finish();
+    let (name, users) = finish!(colls.users);
     let by_id = check_unique(
         files,
         name,
-        &items,
-        &at,
+        &users.items,
+        &users.locs,
         |u: &User| Some(u.id),
         |&g| hash_guid(g),
     )?;
     parts.user_index = Some(IdIndex::from_table(by_id));
-    parts.users = Collection {
-        present,
-        items,
-        props,
-        locs: at,
-    };
+    parts.users = users;
     let groups = collection!(colls.groups, |g: &(Group, RawMembers)| Some(g.0.id));
     parts.contacts = collection!(colls.contacts, |c: &Contact| Some(c.id));
     parts.skus = collection!(colls.skus, |s: &Sku| Some(s.sku_id));
@@ -167,17 +166,19 @@ pub(super) fn assemble(
     if !extra_assigned.is_empty() {
         merge_assigned(files, &mut parts.service_principals, extra_assigned)?;
     }
-    let name = colls.registrations.kind.key();
-    let (present, items, at, props) = colls.registrations.finish();
-    if !aligned(&items, &parts.users.items) {
-        check_unique(files, name, &items, &at, |r: &Registration| Some(r.id), fx)?;
+    let (name, registrations) = finish!(colls.registrations);
+    if !aligned(&registrations.items, &parts.users.items) {
+        let id = |r: &Registration| Some(r.id);
+        check_unique(
+            files,
+            name,
+            &registrations.items,
+            &registrations.locs,
+            id,
+            fx,
+        )?;
     }
-    parts.registrations = Collection {
-        present,
-        items,
-        props,
-        locs: at,
-    };
+    parts.registrations = registrations;
 
     let (group_items, mut group_members): (Vec<Group>, Vec<RawMembers>) =
         groups.items.into_vec().into_iter().unzip();

@@ -1,8 +1,8 @@
 //! The timestamp form Graph writes, `2024-09-18T22:53:34Z` (optionally with a fraction of
 //! one to nine digits), read straight from bytes: a user carries two or three of them, and
-//! the general RFC 3339 parser was 2 % of a run. Anything else, and any time before 1970 or in 9999,
-//! is left to [`super::wire::parse_timestamp`]'s general path, which gives the same seconds
-//! for everything read here (a test compares them).
+//! the general RFC 3339 parser was 2 % of a run. Anything else, and any time before 1970 or
+//! in 9999, is left to [`super::wire::parse_timestamp`]'s general path, which gives the same
+//! seconds for everything read here (a test compares them).
 
 /// Unix seconds of the canonical UTC timestamp at the start of `b`, and its length in bytes;
 /// `None` when `b` does not start with one from 1970 to 9998 (jiff's range ends late in

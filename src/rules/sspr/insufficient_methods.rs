@@ -101,7 +101,7 @@ impl Rule for InsufficientMethods {
             if reg.is_none() {
                 msg.push_str(" (no userRegistrationDetails record)");
             } else {
-                let all_usable = FAMILIES.iter().fold(0, |m, (_, n)| m | mask(n));
+                let all_usable = MASKS.iter().fold(0, |m, x| m | x);
                 let mut other: Vec<&str> = methods::NAMES
                     .iter()
                     .filter(|n| bits & methods::bit(n) & !all_usable != 0)
