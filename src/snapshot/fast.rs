@@ -105,12 +105,98 @@ impl<W> Fast<W> {
     }
 }
 
+/// The kinds of object the fast path reads, each with its own [`KeyHint`].
+#[derive(Clone, Copy)]
+enum Kind {
+    User,
+    License,
+    LicenseState,
+    Registration,
+}
+
+/// The keys of the last object of one [`Kind`], in order, with their numbers: each key of the
+/// next object of that kind is first compared with the one at its position, byte for byte,
+/// before being read as a string and looked up. Graph writes every element's keys in the same
+/// order, so nearly every key is found by one short comparison. Only speed depends on the
+/// hint: a key that matches is exactly the string the scan would have read (a hint holds no
+/// `"`, `\` or control character, and is compared with its closing `"`).
+#[derive(Default)]
+struct KeyHint {
+    /// The number of each key, and its bytes followed by `"`.
+    slots: Vec<(usize, Vec<u8>)>,
+}
+
+/// Keys remembered per object, and the longest remembered: anything beyond is read the usual way.
+const HINT_KEYS: usize = 64;
+const HINT_KEY_LEN: usize = 64;
+
+impl KeyHint {
+    fn record(&mut self, at: usize, key: &str, n: usize) {
+        if key.len() > HINT_KEY_LEN {
+            return;
+        }
+        if at == self.slots.len() && at < HINT_KEYS {
+            self.slots.push((n, Vec::new()));
+        }
+        let Some(slot) = self.slots.get_mut(at) else {
+            return;
+        };
+        slot.0 = n;
+        slot.1.clear();
+        slot.1.extend_from_slice(key.as_bytes());
+        slot.1.push(b'"');
+    }
+}
+
+/// `a == b` for two slices of the same length, inline: a key is a few bytes, and the library's
+/// comparison is a call.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word(x: &[u8], at: usize) -> Option<u64> {
+        x.get(at..)?
+            .first_chunk::<8>()
+            .map(|w| u64::from_le_bytes(*w))
+    }
+    fn half(x: &[u8], at: usize) -> Option<u32> {
+        x.get(at..)?
+            .first_chunk::<4>()
+            .map(|w| u32::from_le_bytes(*w))
+    }
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len >= 8 {
+        // Eight bytes at a time, the last word overlapping the one before.
+        let mut i = 0;
+        while i + 8 < len {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, len - 8) == word(b, len - 8)
+    } else if len >= 4 {
+        half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+type Hints = [KeyHint; 4];
+
+thread_local! {
+    /// The hints of this thread's last elements, carried from one element to the next.
+    static HINTS: std::cell::Cell<Hints> = std::cell::Cell::new(Default::default());
+}
+
 struct Cur<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
     /// A key in the SDK's spelling was seen (see [`Fast::Keys`]).
     keys: bool,
+    hints: Hints,
 }
 
 impl<'a> Cur<'a> {
@@ -120,6 +206,7 @@ impl<'a> Cur<'a> {
             b: text.as_bytes(),
             i: 0,
             keys: false,
+            hints: Default::default(),
         }
     }
 
@@ -312,25 +399,25 @@ impl<'a> Cur<'a> {
         }
     }
 
-    /// Walks an object: calls `field(cursor, key)` for each property; `field` consumes the value.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> R<()>) -> R<()> {
+    /// Walks an object of `kind` whose known keys are `names`: calls `field(cursor, n)` for
+    /// each property, with `n` the key's index in `names` (`names.len()` for any other key);
+    /// `field` consumes the value.
+    fn fields(
+        &mut self,
+        kind: Kind,
+        names: &[&str],
+        mut field: impl FnMut(&mut Self, usize) -> R<()>,
+    ) -> R<()> {
         self.eat(b'{')?;
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut at = 0;
         loop {
-            let (key, escaped) = self.raw_string()?;
-            if escaped {
-                return None;
-            }
-            if key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
-                || key == "additionalProperties"
-            {
-                self.keys = true;
-                return None;
-            }
+            let n = self.key(kind, at, names)?;
+            at += 1;
             self.eat(b':')?;
-            field(self, key)?;
+            field(self, n)?;
             match self.peek()? {
                 b',' => self.i += 1,
                 b'}' => {
@@ -340,6 +427,37 @@ impl<'a> Cur<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// The key at position `at` of an object of `kind`, as its index in `names` (see
+    /// [`KeyHint`]). A key with an escape, or in the SDK's spelling, is left to serde.
+    #[inline]
+    fn key(&mut self, kind: Kind, at: usize, names: &[&str]) -> R<usize> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        if let Some((n, k)) = self.hints.get(kind as usize).and_then(|h| h.slots.get(at))
+            && let Some(here) = self.b.get(self.i + 1..self.i + 1 + k.len())
+            && same(here, k)
+        {
+            self.i += 1 + k.len();
+            return Some(*n);
+        }
+        let (key, escaped) = self.raw_string()?;
+        if escaped {
+            return None;
+        }
+        if key.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            || key == "additionalProperties"
+        {
+            self.keys = true;
+            return None;
+        }
+        let n = names.iter().position(|&x| x == key).unwrap_or(names.len());
+        if let Some(h) = self.hints.get_mut(kind as usize) {
+            h.record(at, key, n);
+        }
+        Some(n)
     }
 
     /// Walks an array: calls `elem(cursor)` for each element; `elem` consumes it.
@@ -432,15 +550,30 @@ fn once(seen: &mut u32, bit: u32) -> R<()> {
     Some(())
 }
 
+/// The known keys of an object: a table `$table` of them for [`Cur::fields`], and a constant
+/// for each one's index in it (any other key gets the table's length).
+macro_rules! keys {
+    ($table:ident: $($name:ident = $key:literal),* $(,)?) => {
+        const $table: &[&str] = &[$($key),*];
+        keys!(@number 0usize; $($name)*);
+    };
+    (@number $n:expr; $name:ident $($rest:ident)*) => {
+        const $name: usize = $n;
+        keys!(@number $n + 1; $($rest)*);
+    };
+    (@number $n:expr;) => {};
+}
+
 fn license<'a>(c: &mut Cur<'a>) -> R<WireLicense> {
+    keys!(KEYS: SKU = "skuId", DISABLED = "disabledPlans");
     let (mut sku, mut disabled, mut seen) = (None, None, 0);
-    c.object(|c, k| match k {
-        "skuId" => {
+    c.fields(Kind::License, KEYS, |c, n| match n {
+        SKU => {
             once(&mut seen, 1)?;
             sku = Some(c.guid()?);
             Some(())
         }
-        "disabledPlans" => {
+        DISABLED => {
             once(&mut seen, 2)?;
             disabled = c.opt(|c| c.vec(Cur::guid))?;
             Some(())
@@ -454,6 +587,7 @@ fn license<'a>(c: &mut Cur<'a>) -> R<WireLicense> {
 }
 
 fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
+    keys!(KEYS: SKU = "skuId", STATE = "state", ERROR = "error", BY_GROUP = "assignedByGroup");
     let mut w = WireLicenseState {
         sku_id: None,
         state: None,
@@ -461,21 +595,21 @@ fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
         assigned_by_group: None,
     };
     let mut seen = 0;
-    c.object(|c, k| {
-        match k {
-            "skuId" => {
+    c.fields(Kind::LicenseState, KEYS, |c, n| {
+        match n {
+            SKU => {
                 once(&mut seen, 1)?;
                 w.sku_id = c.opt(Cur::guid)?;
             }
-            "state" => {
+            STATE => {
                 once(&mut seen, 2)?;
                 w.state = c.opt(Cur::str)?;
             }
-            "error" => {
+            ERROR => {
                 once(&mut seen, 4)?;
                 w.error = c.opt(Cur::str)?;
             }
-            "assignedByGroup" => {
+            BY_GROUP => {
                 once(&mut seen, 8)?;
                 w.assigned_by_group = c.opt(Cur::guid)?;
             }
@@ -500,7 +634,9 @@ pub fn user_at(text: &str, start: usize) -> (Fast<WireUser<'_>>, usize) {
 /// `read` on the whole of `text`: one value and nothing after it.
 fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
     let mut c = Cur::new(text);
+    c.hints = HINTS.take();
     let w = read(&mut c).and_then(|w| c.end().map(|_| w));
+    HINTS.set(std::mem::take(&mut c.hints));
     Fast::of(&c, w)
 }
 
@@ -508,11 +644,32 @@ fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
 fn at<'a, W>(text: &'a str, start: usize, read: fn(&mut Cur<'a>) -> R<W>) -> (Fast<W>, usize) {
     let mut c = Cur::new(text);
     c.i = start;
+    c.hints = HINTS.take();
     let w = read(&mut c);
+    HINTS.set(std::mem::take(&mut c.hints));
     (Fast::of(&c, w), c.i)
 }
 
 fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
+    keys!(
+        KEYS:
+        ID = "id",
+        USER_PRINCIPAL_NAME = "userPrincipalName",
+        DISPLAY_NAME = "displayName",
+        MAIL = "mail",
+        PROXY_ADDRESSES = "proxyAddresses",
+        USAGE_LOCATION = "usageLocation",
+        ACCOUNT_ENABLED = "accountEnabled",
+        ON_PREMISES_SYNC_ENABLED = "onPremisesSyncEnabled",
+        USER_TYPE = "userType",
+        EXTERNAL_USER_STATE = "externalUserState",
+        EXTERNAL_USER_STATE_CHANGE_DATE_TIME = "externalUserStateChangeDateTime",
+        CREATED_DATE_TIME = "createdDateTime",
+        ASSIGNED_LICENSES = "assignedLicenses",
+        LICENSE_ASSIGNMENT_STATES = "licenseAssignmentStates",
+        MOBILE_PHONE = "mobilePhone",
+        BUSINESS_PHONES = "businessPhones",
+    );
     let mut id = None;
     let mut w = WireUser {
         id: Guid::default(),
@@ -533,69 +690,69 @@ fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
         business_phones: Tri::Missing,
     };
     let mut seen = 0u32;
-    c.object(|c, k| {
-        match k {
-            "id" => {
+    c.fields(Kind::User, KEYS, |c, n| {
+        match n {
+            ID => {
                 once(&mut seen, 1 << 0)?;
                 id = Some(c.guid()?);
             }
-            "userPrincipalName" => {
+            USER_PRINCIPAL_NAME => {
                 once(&mut seen, 1 << 1)?;
                 w.user_principal_name = c.tri(Cur::str)?;
             }
-            "displayName" => {
+            DISPLAY_NAME => {
                 once(&mut seen, 1 << 2)?;
                 w.display_name = c.opt(Cur::str)?;
             }
-            "mail" => {
+            MAIL => {
                 once(&mut seen, 1 << 3)?;
                 w.mail = c.tri(Cur::str)?;
             }
-            "proxyAddresses" => {
+            PROXY_ADDRESSES => {
                 once(&mut seen, 1 << 4)?;
                 w.proxy_addresses = c.tri(|c| c.vec(Cur::str))?;
             }
-            "usageLocation" => {
+            USAGE_LOCATION => {
                 once(&mut seen, 1 << 5)?;
                 w.usage_location = c.tri(Cur::str)?;
             }
-            "accountEnabled" => {
+            ACCOUNT_ENABLED => {
                 once(&mut seen, 1 << 6)?;
                 w.account_enabled = c.tri(Cur::boolean)?;
             }
-            "onPremisesSyncEnabled" => {
+            ON_PREMISES_SYNC_ENABLED => {
                 once(&mut seen, 1 << 7)?;
                 w.on_premises_sync_enabled = c.tri(Cur::boolean)?;
             }
-            "userType" => {
+            USER_TYPE => {
                 once(&mut seen, 1 << 8)?;
                 w.user_type = c.tri(Cur::str)?;
             }
-            "externalUserState" => {
+            EXTERNAL_USER_STATE => {
                 once(&mut seen, 1 << 9)?;
                 w.external_user_state = c.tri(Cur::str)?;
             }
-            "externalUserStateChangeDateTime" => {
+            EXTERNAL_USER_STATE_CHANGE_DATE_TIME => {
                 once(&mut seen, 1 << 10)?;
                 w.external_user_state_change_date_time = c.tri(Cur::ts)?;
             }
-            "createdDateTime" => {
+            CREATED_DATE_TIME => {
                 once(&mut seen, 1 << 11)?;
                 w.created_date_time = c.tri(Cur::ts)?;
             }
-            "assignedLicenses" => {
+            ASSIGNED_LICENSES => {
                 once(&mut seen, 1 << 12)?;
                 w.assigned_licenses = c.tri(|c| c.vec(license))?;
             }
-            "licenseAssignmentStates" => {
+            LICENSE_ASSIGNMENT_STATES => {
                 once(&mut seen, 1 << 13)?;
                 w.license_assignment_states = c.tri(|c| c.vec(license_state))?;
             }
-            "mobilePhone" => {
+            MOBILE_PHONE => {
                 once(&mut seen, 1 << 14)?;
                 w.mobile_phone = c.tri(Cur::str)?;
             }
-            "businessPhones" => {
+            BUSINESS_PHONES => {
                 once(&mut seen, 1 << 15)?;
                 w.business_phones = c.tri(|c| c.vec(Cur::str))?;
             }
@@ -618,23 +775,29 @@ pub fn registration_at(text: &str, start: usize) -> (Fast<WireRegistration<'_>>,
 }
 
 fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
+    keys!(
+        KEYS: ID = "id",
+        UPN = "userPrincipalName",
+        METHODS = "methodsRegistered",
+        SSPR = "isSsprRegistered",
+    );
     let (mut id, mut upn, mut methods, mut seen) = (None, None, None, 0);
     let mut sspr = Tri::Missing;
-    c.object(|c, k| {
-        match k {
-            "id" => {
+    c.fields(Kind::Registration, KEYS, |c, n| {
+        match n {
+            ID => {
                 once(&mut seen, 1)?;
                 id = Some(c.guid()?);
             }
-            "userPrincipalName" => {
+            UPN => {
                 once(&mut seen, 2)?;
                 upn = c.opt(Cur::str)?;
             }
-            "methodsRegistered" => {
+            METHODS => {
                 once(&mut seen, 4)?;
                 methods = c.opt(|c| c.vec(Cur::str))?;
             }
-            "isSsprRegistered" => {
+            SSPR => {
                 once(&mut seen, 8)?;
                 sspr = c.tri(Cur::boolean)?;
             }
@@ -725,6 +888,53 @@ mod tests {
                 "serde accepted {t}"
             );
         }
+    }
+
+    /// Elements read one after another on a thread each meet the keys of the one before in
+    /// their hints: whatever those were, an element reads as serde reads it.
+    #[test]
+    fn key_hints_never_change_what_is_read() {
+        let id = r#""id":"6e7b768e-07e2-4810-8459-485f84f8f204""#;
+        let lic = r#""assignedLicenses":[{"skuId":"6e7b768e-07e2-4810-8459-485f84f8f204","disabledPlans":[]}]"#;
+        let elems = [
+            format!(r#"{{{id},"mail":"a@b.c","userType":"Member",{lic}}}"#),
+            format!(r#"{{{id},"mai":"a@b.c","userType":"Member"}}"#),
+            format!(r#"{{{id},"mailx":"a@b.c","userType":"Member"}}"#),
+            format!(r#"{{{id},"m\u0061il":"a@b.c"}}"#),
+            format!(r#"{{{id},"mail":"a@b.c","mail":"d@e.f"}}"#),
+            format!(r#"{{{id},"userType":"Member","mail":"a@b.c"}}"#),
+            format!(r#"{{"Mail":"a@b.c",{id}}}"#),
+            format!(r#"{{{id} , "mail" : "a@b.c" , "userType":"Guest"}}"#),
+            format!(r#"{{{id},"mail":"a@b.c","userType":"Member",{lic}}}"#),
+            format!(
+                r#"{{{id},"mail":"a@b.c","userType":"Member","assignedLicenses":[{{"disabledPlans":[],"skuId":"6e7b768e-07e2-4810-8459-485f84f8f204","skuId":"6e7b768e-07e2-4810-8459-485f84f8f204"}}]}}"#
+            ),
+            format!(
+                r#"{{{id},"mail":"a@b.c","userType":"Member","assignedLicenses":[{{"sku":"x","skuId":"6e7b768e-07e2-4810-8459-485f84f8f204"}}]}}"#
+            ),
+        ];
+        let mut fast = 0;
+        for _ in 0..2 {
+            for (k, e) in elems.iter().enumerate() {
+                // Each element after every other one, so that it meets every hint.
+                for before in &elems {
+                    let _ = user(before);
+                    let a = user(e).parsed().map(|w| format!("{w:?}"));
+                    let b = serde_json::from_str::<WireUser>(e).map(|w| format!("{w:?}"));
+                    match a {
+                        Some(a) => {
+                            fast += 1;
+                            assert_eq!(Some(a), b.ok(), "element {k} after {before}")
+                        }
+                        None => assert!(
+                            matches!(k, 3 | 4 | 6 | 9),
+                            "element {k} left to serde after {before}"
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(fast > 100);
     }
 
     #[test]
