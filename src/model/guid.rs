@@ -20,27 +20,6 @@ use std::fmt;
 #[repr(C, packed(8))]
 pub struct Guid(pub u128);
 
-/// Hex digit values; 0xff marks a non-hex byte.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "constant evaluation: an index out of range fails the build"
-)]
-const HEX: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
-
 impl Guid {
     pub fn parse(s: &str) -> Option<Guid> {
         // Fast path: the 36-character form Graph always writes.
@@ -55,33 +34,56 @@ impl Guid {
         Self::parse36(s.as_bytes())
     }
 
+    /// Exactly the 36-character hyphenated form (any case), nothing around it.
     #[allow(
         clippy::indexing_slicing,
-        reason = "constant ranges within a [u8; 36]; a u8 indexes the 256-entry HEX table"
+        reason = "constant offsets, at most 35, within a [u8; 36]"
     )]
-    /// Exactly the 36-character hyphenated form (any case), nothing around it.
     pub(crate) fn parse36(b: &[u8]) -> Option<Guid> {
         let b: &[u8; 36] = b.try_into().ok()?;
         if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
             return None;
         }
-        // Two 64-bit halves: digits 0..16 (8 + 4 + 4) and 16..32 (4 + 12).
-        let mut bad = 0u8;
-        let mut hex = |range: std::ops::Range<usize>, mut acc: u64| {
-            for &c in &b[range] {
-                let d = HEX[c as usize];
-                bad |= d;
-                acc = (acc << 4) | u64::from(d & 0x0f);
-            }
-            acc
+        // Four words of eight digits: 0..8, 9..13 + 14..18, 19..23 + 24..28, 28..36.
+        let word = |x: [u8; 4], y: [u8; 4]| {
+            u64::from(u32::from_le_bytes(x)) | u64::from(u32::from_le_bytes(y)) << 32
         };
-        let hi = hex(0..8, 0);
-        let hi = hex(9..13, hi);
-        let hi = hex(14..18, hi);
-        let lo = hex(19..23, 0);
-        let lo = hex(24..36, lo);
-        (bad & 0xf0 == 0).then_some(Guid((u128::from(hi) << 64) | u128::from(lo)))
+        let part = |i: usize| -> [u8; 4] { [b[i], b[i + 1], b[i + 2], b[i + 3]] };
+        let a = hex8(word(part(0), part(4)))?;
+        let c = hex8(word(part(9), part(14)))?;
+        let d = hex8(word(part(19), part(24)))?;
+        let e = hex8(word(part(28), part(32)))?;
+        let hi = u64::from(a) << 32 | u64::from(c);
+        let lo = u64::from(d) << 32 | u64::from(e);
+        Some(Guid(u128::from(hi) << 64 | u128::from(lo)))
     }
+}
+
+/// The value of eight hex digits (any case; the first in the lowest byte of `v`), or `None`
+/// when a byte is not a hex digit: all eight at once in one 64-bit word.
+#[inline]
+fn hex8(v: u64) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // With every byte below 0x80, `x + (0x80 - lo)` sets a byte's high bit exactly when the
+    // byte is at least `lo`, and no carry crosses into the next byte.
+    let at_least = |x: u64, lo: u8| x.wrapping_add(ONES * u64::from(0x80 - lo));
+    let between = |x: u64, lo: u8, hi: u8| at_least(x, lo) & !at_least(x, hi + 1) & HIGH;
+    if v & HIGH != 0 {
+        return None;
+    }
+    let digit = between(v, b'0', b'9');
+    let letter = between(v | (ONES * 0x20), b'a', b'f');
+    if digit | letter != HIGH {
+        return None;
+    }
+    // Each byte's value (0..=15), the first digit moved to the top byte, then the low nibbles
+    // packed pairwise: 8 bytes -> 4 -> 2 -> 1 word of 32 bits.
+    let n = ((v & (ONES * 0x0f)) + (letter >> 7) * 9).swap_bytes();
+    let n = (n | n >> 4) & 0x00ff_00ff_00ff_00ff;
+    let n = (n | n >> 8) & 0x0000_ffff_0000_ffff;
+    let n = (n | n >> 16) & 0x0000_0000_ffff_ffff;
+    Some(n as u32)
 }
 
 impl fmt::Display for Guid {
@@ -116,6 +118,69 @@ mod tests {
         assert_eq!(
             Guid::parse("{0118a350-71fc-4ec3-8f0c-6a1cb8867561}"),
             Some(g)
+        );
+    }
+
+    /// Hex digit values; 0xff marks a non-hex byte.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "constant evaluation: an index out of range fails the build"
+    )]
+    const HEX: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    /// The digit-by-digit reading that `parse36` replaced, kept as the reference.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "test: a u8 indexes the 256-entry table"
+    )]
+    fn by_table(b: &[u8; 36]) -> Option<Guid> {
+        let mut digits = b
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| ![8, 13, 18, 23].contains(i));
+        let mut v = 0u128;
+        for (_, &c) in digits.by_ref() {
+            let d = HEX[c as usize];
+            if d > 15 {
+                return None;
+            }
+            v = v << 4 | u128::from(d);
+        }
+        [8, 13, 18, 23]
+            .iter()
+            .all(|&i| b[i] == b'-')
+            .then_some(Guid(v))
+    }
+
+    #[test]
+    fn every_byte_at_every_position_reads_as_the_table_does() {
+        let base = *b"0118A350-71fc-4EC3-8f0C-6a1cb8867561";
+        for pos in 0..36 {
+            for byte in 0..=255u8 {
+                let mut b = base;
+                b[pos] = byte;
+                assert_eq!(Guid::parse36(&b), by_table(&b), "{pos} {byte:#x}");
+            }
+        }
+        let all = *b"ffffffff-FFFF-ffff-FfFf-ffffffffffff";
+        assert_eq!(Guid::parse36(&all), Some(Guid(u128::MAX)));
+        assert_eq!(
+            Guid::parse36(b"00000000-0000-0000-0000-000000000000"),
+            Some(Guid(0))
         );
     }
 
