@@ -192,13 +192,39 @@ fn ascii_key(t: &str) -> u64 {
         word.copy_from_slice(c);
         h.write_u64(lower(u64::from_le_bytes(word)));
     }
-    let mut tail = [0u8; 8];
-    for (t, &b) in tail.iter_mut().zip(chunks.remainder()) {
-        *t = b;
-    }
-    h.write_u64(lower(u64::from_le_bytes(tail)));
+    h.write_u64(lower(tail_word(b)));
     h.write_usize(b.len());
     h.finish() & !0xff
+}
+
+/// The last `b.len() % 8` bytes of `b` as a little-endian word, zero above them: read with
+/// (overlapping) loads of whole words instead of byte by byte, which the compiler turns into
+/// a call to `memcpy`.
+#[inline]
+fn tail_word(b: &[u8]) -> u64 {
+    let r = b.len() % 8;
+    if r == 0 {
+        return 0;
+    }
+    let le = |at: usize, n: usize| -> u64 {
+        let mut w = [0u8; 8];
+        if let (Some(dst), Some(src)) = (w.get_mut(..n), b.get(at..at + n)) {
+            dst.copy_from_slice(src);
+        }
+        u64::from_le_bytes(w)
+    };
+    let n = b.len();
+    if n >= 8 {
+        // The last whole word, its first 8 - r bytes (not in the tail) shifted out.
+        le(n - 8, 8) >> (64 - 8 * r)
+    } else if n >= 4 {
+        // Two 4-byte loads that overlap in the middle: the same bytes land on the same place.
+        le(0, 4) | le(n - 4, 4) << (8 * (n - 4))
+    } else if n >= 2 {
+        le(0, 2) | le(n - 2, 2) << (8 * (n - 2))
+    } else {
+        le(0, 1)
+    }
 }
 
 /// The address part of an `smtp:` proxy address (prefix compared case-insensitively, the
@@ -296,6 +322,18 @@ pub fn plainly_valid(addr: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_word_is_the_zero_padded_remainder() {
+        let text: Vec<u8> = (1..=40).collect();
+        for len in 0..=text.len() {
+            let b = &text[..len];
+            let mut want = [0u8; 8];
+            let rest = &b[len - len % 8..];
+            want[..rest.len()].copy_from_slice(rest);
+            assert_eq!(tail_word(b), u64::from_le_bytes(want), "{len}");
+        }
+    }
 
     #[test]
     fn address_key_ignores_case_and_surrounding_space() {
