@@ -55,7 +55,7 @@ pub(super) struct Coll<'a, W, T> {
     fast: Option<fn(&'a str) -> fast::Fast<W>>,
     /// The same reader from a byte of a whole file, returning where the element ends: reads
     /// arrays straight from the file, in parallel (see [`super::fused`]).
-    pub(super) fast_at: Option<fast::ReadAt<'a, W>>,
+    pub(super) fast_at: Option<fast::ReadAt<'a, T>>,
 }
 
 impl<'a, W, T> Coll<'a, W, T> {
@@ -75,16 +75,11 @@ impl<'a, W, T> Coll<'a, W, T> {
     fn with_fast(
         mut self,
         fast: fn(&'a str) -> fast::Fast<W>,
-        fast_at: fast::ReadAt<'a, W>,
+        fast_at: fast::ReadAt<'a, T>,
     ) -> Self {
         self.fast = Some(fast);
         self.fast_at = Some(fast_at);
         self
-    }
-
-    /// Converts a parsed element (see [`Coll::conv`]'s field).
-    pub(super) fn convert(&self, w: W, sink: &StrSink<'a>, props: &mut u32) -> T {
-        (self.conv)(w, sink, props)
     }
 
     /// Adds elements read by [`super::fused`] (any number) after those added before: they

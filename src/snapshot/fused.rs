@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 /// Where reading an array stopped.
+#[derive(Clone, Copy)]
 pub(super) enum Stop {
     /// The array ended: the index just past its `]`.
     Closed(usize),
@@ -64,9 +65,8 @@ fn ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Reads elements from `start` (where one is expected) while they start before `stop`.
-fn piece<'a, W, T>(
-    coll: &Coll<'a, W, T>,
-    fast_at: ReadAt<'a, W>,
+fn piece<'a, T>(
+    fast_at: ReadAt<'a, T>,
     ctx: &Ctx<'a>,
     file: u32,
     text: &'a str,
@@ -88,7 +88,10 @@ fn piece<'a, W, T>(
         if b.get(i) != Some(&b'{') {
             break Err(Stop::Here(i));
         }
-        let (Fast::Parsed(w), end) = fast_at(text, i) else {
+        // The element's properties count once it is taken (below), not when the splitter
+        // reads it again after all.
+        let mut props = 0;
+        let (Fast::Parsed(item), end) = fast_at(text, i, sink, &mut props) else {
             break Err(Stop::Here(i));
         };
         let j = ws(b, end);
@@ -105,7 +108,8 @@ fn piece<'a, W, T>(
             p.items.reserve(guess);
             p.at.reserve(guess);
         }
-        p.items.push(coll.convert(w, sink, &mut p.props));
+        p.items.push(item);
+        p.props |= props;
         p.at.push(Loc::new(file, i).unwrap_or_default());
         if closed {
             break Err(Stop::Closed(j + 1));
@@ -173,7 +177,7 @@ fn follows_element(b: &[u8], x: usize) -> bool {
 /// of [`WINDOW`] bytes cut into pieces read in parallel. Batches are numbered from `*seq` on.
 pub(super) fn array<'a, W, T>(
     coll: &Coll<'a, W, T>,
-    fast_at: ReadAt<'a, W>,
+    fast_at: ReadAt<'a, T>,
     ctx: &Ctx<'a>,
     file: u32,
     text: &'a str,
@@ -191,10 +195,15 @@ where
     } else {
         None
     };
-    let read = |range| piece(coll, fast_at, ctx, file, text, range);
-    let mut add = |p: Piece<T>| {
-        coll.add_elements(seq, p.items, p.at, p.props);
-        p.end
+    let read = |range| piece(fast_at, ctx, file, text, range);
+    // The pieces of the round before, checked and waiting to be added: adding moves every
+    // element into its batch, which runs beside the next round's reading instead of between
+    // rounds with the other cores idle.
+    let mut taken: Vec<Piece<T>> = Vec::new();
+    let add = |taken: &mut Vec<Piece<T>>, seq: &mut usize| {
+        for p in taken.drain(..) {
+            coll.add_elements(seq, p.items, p.at, p.props);
+        }
     };
     let mut pos = start;
     loop {
@@ -218,11 +227,16 @@ where
             .enumerate()
             .map(|(k, &s)| (s, starts.get(k + 1).copied().unwrap_or(until)))
             .collect();
-        let read_pieces: Vec<Piece<T>> = if ranges.len() > 1 {
-            ranges.par_iter().map(|&r| read(r)).collect()
-        } else {
-            ranges.iter().map(|&r| read(r)).collect()
-        };
+        let (read_pieces, ()) = rayon::join(
+            || -> Vec<Piece<T>> {
+                if ranges.len() > 1 {
+                    ranges.par_iter().map(|&r| read(r)).collect()
+                } else {
+                    ranges.iter().map(|&r| read(r)).collect()
+                }
+            },
+            || add(&mut taken, seq),
+        );
         let mut next = pos;
         for p in read_pieces {
             // A guessed start that the piece before does not end at: read on from the true
@@ -235,9 +249,14 @@ where
             } else {
                 break;
             };
-            next = match add(p) {
+            let end = p.end;
+            taken.push(p);
+            next = match end {
                 Ok(i) => i,
-                Err(stop) => return stop,
+                Err(stop) => {
+                    add(&mut taken, seq);
+                    return stop;
+                }
             };
             if guessed_wrong {
                 break;
