@@ -526,15 +526,23 @@ fn top_bits(key: u64, bits: u32) -> usize {
 fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
     let bits = (index.len().max(1).next_power_of_two().trailing_zeros()).clamp(1, 32);
     let slots = 1usize << bits;
-    let mut dir = Vec::with_capacity(slots + 1);
-    let mut pos = 0usize;
-    for h in 0..slots {
-        while index.get(pos).is_some_and(|e| top_bits(e.0, bits) < h) {
-            pos += 1;
+    let mut dir = vec![0u32; slots + 1];
+    // Runs of slots side by side, each finding where it starts by binary search.
+    const RUN: usize = 1 << 14;
+    let (body, last) = dir.split_at_mut(slots);
+    body.par_chunks_mut(RUN).enumerate().for_each(|(c, out)| {
+        let first = c * RUN;
+        let mut pos = index.partition_point(|e| top_bits(e.0, bits) < first);
+        for (h, d) in (first..).zip(out.iter_mut()) {
+            while index.get(pos).is_some_and(|e| top_bits(e.0, bits) < h) {
+                pos += 1;
+            }
+            *d = pos as u32;
         }
-        dir.push(pos as u32);
+    });
+    if let Some(end) = last.first_mut() {
+        *end = index.len() as u32;
     }
-    dir.push(index.len() as u32);
     (dir, bits)
 }
 
@@ -588,7 +596,6 @@ impl Tenant {
         role_members: Vec<RawMembers>,
     ) -> Tenant {
         // The big indexes side by side: users and the UPN index.
-        let strs = &p.strs;
         let user_index = p.user_index.take();
         let (user_by_id, mut upn_index) = rayon::join(
             || user_index.unwrap_or_else(|| IdIndex::build(&p.users.items, |u| u.id)),
@@ -599,11 +606,11 @@ impl Tenant {
                 let mut v: Vec<(u64, u32)> = (0..users.len())
                     .into_par_iter()
                     .map(|i| {
-                        let upn = users[i].upn;
-                        if upn.is_empty() {
+                        let u = &users[i];
+                        if u.upn.is_empty() {
                             (0, u32::MAX)
                         } else {
-                            (address_key(strs.get(upn)), i as u32)
+                            (u.upn_key, i as u32)
                         }
                     })
                     .collect();
@@ -888,5 +895,33 @@ impl Tenant {
             rest = parent;
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upn_directory_points_at_the_first_entry_of_each_slot() {
+        for n in [0usize, 1, 5, 1000, 100_000] {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            let mut index: Vec<(u64, u32)> = (0..n as u32)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Some keys repeated, as UPNs that differ only in case are.
+                    (if i % 7 == 0 { 42 << 40 } else { x }, i)
+                })
+                .collect();
+            index.sort_unstable();
+            let (dir, bits) = upn_directory(&index);
+            assert_eq!(dir.len(), (1 << bits) + 1, "{n}");
+            for (h, &d) in dir.iter().enumerate() {
+                let want = index.partition_point(|e| top_bits(e.0, bits) < h);
+                assert_eq!(d as usize, want, "{n} slot {h}");
+            }
+        }
     }
 }

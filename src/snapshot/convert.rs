@@ -129,6 +129,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         .iter()
         .map(|a| Proxy::new(s.put(&a.0), &a.0).of_user(&a.0, upn_text, upn_domain_text.as_deref()))
         .collect();
+    let upn_key = upn.as_ref().map_or(0, |u| address_key(&u.0));
     User {
         id: w.id,
         upn: put(s, upn),
@@ -141,6 +142,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         proxies,
         licenses: s.license_set(&licenses),
         upn_domain,
+        upn_key,
         failed_licenses: (!license_errors.is_empty()).then(|| Box::new(license_errors)),
         created_and_flags: User::pack_created(w.created_date_time.val().map(|t| t.0), flags),
         external_state_changed_at: w
