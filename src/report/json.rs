@@ -162,17 +162,31 @@ fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
     }
     w.write_all(b"[\n    ")?;
     let mut first = true;
-    for window in findings.chunks(WINDOW) {
-        let chunks: Vec<Vec<u8>> = window
-            .par_chunks(1024)
-            .map(render_chunk)
-            .collect::<serde_json::Result<_>>()?;
-        for c in &chunks {
+    let mut put = |chunks: &[Vec<u8>]| -> io::Result<()> {
+        for c in chunks {
             // Every chunk starts with ",\n    "; the very first separator is the opening's.
             w.write_all(c.get(if first { 6 } else { 0 }..).unwrap_or_default())?;
             first = false;
         }
+        Ok(())
+    };
+    // Each window is written while the next one renders.
+    let mut rendered: Vec<Vec<u8>> = Vec::new();
+    for window in findings.chunks(WINDOW) {
+        let mut next = Ok(Vec::new());
+        let written = rayon::in_place_scope(|s| {
+            s.spawn(|_| {
+                next = window
+                    .par_chunks(1024)
+                    .map(render_chunk)
+                    .collect::<serde_json::Result<Vec<Vec<u8>>>>();
+            });
+            put(&rendered)
+        });
+        written?;
+        rendered = next?;
     }
+    put(&rendered)?;
     w.write_all(b"\n  ]")
 }
 
