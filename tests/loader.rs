@@ -1073,6 +1073,34 @@ fn deep_nesting_in_an_unknown_property_is_reported() {
 }
 
 #[test]
+fn duplicate_ids_among_many_users_report_the_first_repeat() {
+    // 70,000 users: enough for the loader's parallel check (its tables filled side by side).
+    // Two ids repeat; the error names the earlier repeat (users[60000], first used by
+    // users[50000]) whichever table finds its repeat first, as the one-table check would.
+    let dir = tmp();
+    let id = |i: u32| format!("{i:08x}-0000-4000-8000-000000000000");
+    let mut text = String::from("{\"users\": [\n");
+    for i in 0..70_000u32 {
+        let this = match i {
+            60_000 => id(50_000),
+            69_000 => id(100),
+            _ => id(i),
+        };
+        let sep = if i == 69_999 { "" } else { "," };
+        text.push_str(&format!("{{\"id\": \"{this}\"}}{sep}\n"));
+    }
+    text.push_str("]}");
+    let p = put(dir.path(), "t.json", text);
+    assert_eq!(
+        message(&p),
+        format!(
+            "{p}:60002:1: at users[60000]: duplicate id {} in users: already used by users[50000] in {p}",
+            id(50_000)
+        )
+    );
+}
+
+#[test]
 fn duplicate_ids_are_reported_not_merged() {
     let dir = tmp();
     // Within one file; GUIDs compare without regard to case.

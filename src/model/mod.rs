@@ -558,13 +558,38 @@ pub(crate) fn hash_guid(g: Guid) -> u64 {
 
 /// Maps ids to positions in a slice, storing only the `u32` positions (the ids stay in the
 /// items): four bytes per object instead of a copy of every id.
-pub struct IdIndex(hashbrown::HashTable<u32>);
+///
+/// A big index is cut into [`SHARDS`] tables by four bits from the middle of the id's hash
+/// (not the top seven, which the tables' control bytes use, nor the low ones that place an
+/// entry), so that the loader fills them side by side, each small enough to stay in cache.
+pub struct IdIndex {
+    shards: Box<[hashbrown::HashTable<u32>]>,
+}
+
+/// Tables of a sharded [`IdIndex`].
+pub(crate) const SHARDS: usize = 16;
+
+/// The table of a sharded [`IdIndex`] that holds hash `h`.
+pub(crate) fn shard_of(h: u64) -> usize {
+    (h >> 40) as usize & (SHARDS - 1)
+}
 
 impl IdIndex {
     /// The index of a table the loader built while checking that ids are unique: the
     /// position of every element, hashed by [`hash_guid`] of its id.
     pub(crate) fn from_table(t: hashbrown::HashTable<u32>) -> IdIndex {
-        IdIndex(t)
+        IdIndex {
+            shards: Box::new([t]),
+        }
+    }
+
+    /// The index of [`SHARDS`] tables, each holding exactly the positions whose
+    /// [`hash_guid`] has [`shard_of`] its number.
+    pub(crate) fn from_shards(shards: Vec<hashbrown::HashTable<u32>>) -> IdIndex {
+        debug_assert_eq!(shards.len(), SHARDS);
+        IdIndex {
+            shards: shards.into_boxed_slice(),
+        }
     }
 
     /// The loader rejects duplicate ids before this is built; the first one wins regardless.
@@ -577,13 +602,16 @@ impl IdIndex {
                 t.insert_unique(h, i as u32, |&j: &u32| hash_guid(key(&items[j as usize])));
             }
         }
-        IdIndex(t)
+        IdIndex::from_table(t)
     }
 
     fn get<T>(&self, items: &Items<T>, key: impl Fn(&T) -> Guid, id: Guid) -> Option<u32> {
-        self.0
-            .find(hash_guid(id), |&j| key(&items[j as usize]) == id)
-            .copied()
+        let h = hash_guid(id);
+        let table = match &*self.shards {
+            [one] => one,
+            shards => shards.get(shard_of(h))?,
+        };
+        table.find(h, |&j| key(&items[j as usize]) == id).copied()
     }
 }
 

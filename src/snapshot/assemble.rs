@@ -26,30 +26,98 @@ pub(super) fn check_unique<T, K: Eq + std::fmt::Display>(
         let h = hash(&k);
         let same = |&j: &u32| key(&items[j as usize]).as_ref() == Some(&k);
         if let Some(&first) = seen.find(h, same) {
-            let (a, b) = (at[first as usize], at[i]);
-            let ((fa, oa), (fb, ob)) = ((a.file(), a.offset()), (b.file(), b.offset()));
-            #[allow(
-                clippy::indexing_slicing,
-                reason = "`at` holds the index of the file each element was read from"
-            )]
-            let (fa, fb) = (&files[fa as usize], &files[fb as usize]);
-            let (first_at, first_in) = (fa.path_at(oa), fa.name_at(oa));
-            // An object that is a whole file (an Export-Entra tree) is named by its file alone.
-            let first = if first_at.is_empty() {
-                first_in.to_owned()
-            } else {
-                format!("{first_at} in {first_in}")
-            };
-            return Err(fb.err_at(
-                ob,
-                format!("duplicate id {k} in {name}: already used by {first}"),
-            ));
+            return Err(duplicate(files, name, at, first as usize, i, &k));
         }
         seen.insert_unique(h, i as u32, |&j| {
             key(&items[j as usize]).map_or(0, |k| hash(&k))
         });
     }
     Ok(seen)
+}
+
+/// [`check_unique`] for a big collection keyed by id (the users), on every core: the model's
+/// index of it in [`SHARDS`] tables, filled side by side (see [`IdIndex`]). The same error
+/// as [`check_unique`]'s for the same input: each table stops at its first repeated id, in
+/// input order, and the earliest of those is reported.
+pub(super) fn check_unique_ids<T: Sync>(
+    files: &[File],
+    name: &str,
+    items: &Items<T>,
+    at: &Items<Loc>,
+    key: impl Fn(&T) -> Guid + Sync,
+) -> Result<IdIndex, InputError> {
+    use rayon::prelude::*;
+    if items.len() < 1 << 16 {
+        let table = check_unique(files, name, items, at, |x| Some(key(x)), |&g| hash_guid(g))?;
+        return Ok(IdIndex::from_table(table));
+    }
+    let hashes: Vec<u64> = (0..items.len())
+        .into_par_iter()
+        .map(|i| hash_guid(key(&items[i])))
+        .collect();
+    let mut members: Vec<Vec<u32>> = (0..SHARDS)
+        .map(|_| Vec::with_capacity(items.len() / SHARDS * 9 / 8))
+        .collect();
+    for (i, &h) in hashes.iter().enumerate() {
+        if let Some(m) = members.get_mut(shard_of(h)) {
+            m.push(i as u32);
+        }
+    }
+    let hash_of = |i: u32| hashes.get(i as usize).copied().unwrap_or_default();
+    // Each table, and the (first, repeat) positions of its first repeated id.
+    type Shard = (hashbrown::HashTable<u32>, Option<(u32, u32)>);
+    let shards: Vec<Shard> = members
+        .par_iter()
+        .map(|m| {
+            let mut t = hashbrown::HashTable::with_capacity(m.len());
+            for &i in m {
+                // The ids themselves are read only when hashes match (rarely): reading every
+                // element's would be a cache miss each, the elements being far apart.
+                let same = |&j: &u32| key(&items[j as usize]) == key(&items[i as usize]);
+                if let Some(&first) = t.find(hash_of(i), same) {
+                    return (t, Some((first, i)));
+                }
+                t.insert_unique(hash_of(i), i, |&j| hash_of(j));
+            }
+            (t, None)
+        })
+        .collect();
+    if let Some((first, i)) = shards.iter().filter_map(|s| s.1).min_by_key(|&(_, i)| i) {
+        let k = key(&items[i as usize]);
+        return Err(duplicate(files, name, at, first as usize, i as usize, &k));
+    }
+    Ok(IdIndex::from_shards(
+        shards.into_iter().map(|s| s.0).collect(),
+    ))
+}
+
+/// The error for element `i` of a collection whose key `k` element `first` already has.
+fn duplicate(
+    files: &[File],
+    name: &str,
+    at: &Items<Loc>,
+    first: usize,
+    i: usize,
+    k: &dyn std::fmt::Display,
+) -> InputError {
+    let (a, b) = (at[first], at[i]);
+    let ((fa, oa), (fb, ob)) = ((a.file(), a.offset()), (b.file(), b.offset()));
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`at` holds the index of the file each element was read from"
+    )]
+    let (fa, fb) = (&files[fa as usize], &files[fb as usize]);
+    let (first_at, first_in) = (fa.path_at(oa), fa.name_at(oa));
+    // An object that is a whole file (an Export-Entra tree) is named by its file alone.
+    let first = if first_at.is_empty() {
+        first_in.to_owned()
+    } else {
+        format!("{first_at} in {first_in}")
+    };
+    fb.err_at(
+        ob,
+        format!("duplicate id {k} in {name}: already used by {first}"),
+    )
 }
 
 /// [`check_unique`]'s hash for keys other than ids.
@@ -145,15 +213,8 @@ pub(super) fn assemble(
     }
     // The users' table of ids is kept: it is the model's index of users by id.
     let (name, users) = finish!(colls.users);
-    let by_id = check_unique(
-        files,
-        name,
-        &users.items,
-        &users.locs,
-        |u: &User| Some(u.id),
-        |&g| hash_guid(g),
-    )?;
-    parts.user_index = Some(IdIndex::from_table(by_id));
+    let by_id = check_unique_ids(files, name, &users.items, &users.locs, |u: &User| u.id)?;
+    parts.user_index = Some(by_id);
     parts.users = users;
     let groups = collection!(colls.groups, |g: &(Group, RawMembers)| Some(g.0.id));
     parts.contacts = collection!(colls.contacts, |c: &Contact| Some(c.id));
