@@ -3,8 +3,8 @@ use crate::model::{Proxy, Tenant, normalize_address, proxy_flags};
 use crate::rules::listing::{join_counted, listed, others};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
-use rustc_hash::FxHashSet;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// PRX001: the same proxy address on two or more objects.
 pub struct DuplicateProxyAddress;
@@ -95,34 +95,59 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
     out
 }
 
-/// `key(p)` of every proxy address that has one, in owner order, written straight into one
-/// vector of the exact size: a parallel collect of unknown length would hold them all twice
-/// (4.5 million addresses: 18 MB more at the peak).
-fn cut_keys(t: &Tenant, num: &Numbering, key: impl Fn(&Proxy) -> Option<u32> + Sync) -> Vec<u32> {
-    const BLOCK: u32 = 4096;
-    let owners = num.users + num.groups + t.contacts.items.len() as u32;
-    let blocks: Vec<std::ops::Range<u32>> = (0..owners.div_ceil(BLOCK))
-        .map(|b| b * BLOCK..owners.min((b + 1) * BLOCK))
-        .collect();
-    let keys_of = |n: u32| num.owner(n).proxies(t).iter().filter_map(&key);
-    let counts: Vec<usize> = blocks
-        .par_iter()
-        .map(|r| r.clone().map(|n| keys_of(n).count()).sum())
-        .collect();
-    let mut keys = vec![0u32; counts.iter().sum()];
-    let mut slices = Vec::with_capacity(blocks.len());
-    let mut rest = keys.as_mut_slice();
-    for &c in &counts {
-        let (head, tail) = rest.split_at_mut(c);
-        slices.push(head);
-        rest = tail;
-    }
-    slices.into_par_iter().zip(blocks).for_each(|(slice, r)| {
-        for (slot, k) in slice.iter_mut().zip(r.flat_map(keys_of)) {
-            *slot = k;
+/// Bits for telling which keys occur more than once, without sorting them: `seen` gets the
+/// bit of every key, `repeated` the bit of a key whose bit was already in `seen`. A key held
+/// twice always gets its bit in `repeated`; a key alone may too when another shares its bit
+/// (about one in sixteen at 32 bits per owner and two addresses each): the full keys sort
+/// those out. The result does not depend on the order the keys come in.
+struct Repeats {
+    seen: Vec<AtomicU64>,
+    repeated: Vec<AtomicU64>,
+    shift: u32,
+}
+
+impl Repeats {
+    /// Room for `owners` objects (32 bits of each table per object, at least 2^16).
+    fn new(owners: usize) -> Self {
+        let bits = (owners.saturating_mul(32)).next_power_of_two().max(1 << 16);
+        let words = bits / 64;
+        let table = || (0..words).map(|_| AtomicU64::new(0)).collect();
+        Repeats {
+            seen: table(),
+            repeated: table(),
+            shift: 64 - bits.trailing_zeros(),
         }
-    });
-    keys
+    }
+
+    /// The word and bit of `key`.
+    fn slot(&self, key: u64) -> (usize, u64) {
+        let b = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        (b / 64, 1 << (b % 64))
+    }
+
+    fn add(&self, key: u64) {
+        let (w, bit) = self.slot(key);
+        let (Some(seen), Some(repeated)) = (self.seen.get(w), self.repeated.get(w)) else {
+            return;
+        };
+        // Plain loads first: most bits are set once, and an atomic or is dearer.
+        let again = seen.load(Ordering::Relaxed) & bit != 0
+            || seen.fetch_or(bit, Ordering::Relaxed) & bit != 0;
+        if again && repeated.load(Ordering::Relaxed) & bit == 0 {
+            repeated.fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.repeated.iter().any(|w| w.load(Ordering::Relaxed) != 0)
+    }
+
+    fn maybe_repeated(&self, key: u64) -> bool {
+        let (w, bit) = self.slot(key);
+        self.repeated
+            .get(w)
+            .is_some_and(|r| r.load(Ordering::Relaxed) & bit != 0)
+    }
 }
 
 impl Rule for DuplicateProxyAddress {
@@ -134,36 +159,32 @@ impl Rule for DuplicateProxyAddress {
         let t = cx.tenant;
         need_any_proxies(t)?;
         let num = Numbering::new(t);
-        // First the keys alone, mixed down to 32 bits (4 bytes each, no string read): which
-        // occur more than once. A few are repeated only by that cut; the full keys sort them
-        // out below. An empty or blank entry is no address at all.
-        let cut = |p: &Proxy| (p.key().wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32;
+        // First which keys may occur more than once (no string read, nothing sorted); then
+        // the few entries with such a key, with their owners. An empty or blank entry is no
+        // address at all.
         let blank = |p: &Proxy| p.is(proxy_flags::BLANK);
-        let mut keys = cut_keys(t, &num, |p| (!blank(p)).then(|| cut(p)));
-        keys.par_sort_unstable();
-        let repeated: FxHashSet<u32> = keys
-            .par_chunk_by(|a, b| a == b)
-            .filter_map(|run| match run {
-                [first, _, ..] => Some(*first),
-                _ => None,
-            })
-            .collect();
-        drop(keys);
-        if repeated.is_empty() {
+        let owners = t.users.items.len() + t.groups.items.len() + t.contacts.items.len();
+        let repeats = Repeats::new(owners);
+        all_owners(t).for_each(|o| {
+            for p in o.proxies(t).iter().filter(|p| !blank(p)) {
+                repeats.add(p.key());
+            }
+        });
+        if !repeats.any() {
             return Ok(());
         }
-        // Then the few entries with a repeated key, with their owners.
         let mut entries: Vec<(u64, u32, u32)> = all_owners(t)
             .flat_map_iter(|o| {
                 let n = num.number(o);
-                let repeated = &repeated;
+                let repeats = &repeats;
                 o.proxies(t)
                     .iter()
                     .enumerate()
-                    .filter(move |(_, p)| !blank(p) && repeated.contains(&cut(p)))
+                    .filter(move |(_, p)| !blank(p) && repeats.maybe_repeated(p.key()))
                     .map(move |(i, p)| (p.key(), n, i as u32))
             })
             .collect();
+        drop(repeats);
         entries.par_sort_unstable();
         out.par_extend(
             entries
@@ -172,5 +193,38 @@ impl Rule for DuplicateProxyAddress {
                 .flat_map_iter(|run| run_findings(cx, &num, run)),
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Repeats;
+
+    #[test]
+    fn every_key_added_twice_is_marked_and_few_others() {
+        let key = |i: u64| i.wrapping_mul(0xd6e8_feb8_6659_fd93) & !0xff;
+        let owners = 50_000;
+        let r = Repeats::new(owners);
+        // Keys 0..100k once, every 97th again, the repeats first and last.
+        for i in (0..100_000).step_by(97) {
+            r.add(key(i));
+        }
+        for i in 0..100_000 {
+            r.add(key(i));
+        }
+        assert!(r.any());
+        for i in 0..100_000 {
+            if i % 97 == 0 {
+                assert!(r.maybe_repeated(key(i)), "{i}");
+            }
+        }
+        let others = (0..100_000)
+            .filter(|i| i % 97 != 0 && r.maybe_repeated(key(*i)))
+            .count();
+        assert!(
+            others < 100_000 / 8,
+            "{others} keys held once look repeated"
+        );
+        assert!(!Repeats::new(owners).any());
     }
 }
