@@ -663,12 +663,7 @@ fn at<'a, W, T>(
     c.hints = HINTS.take();
     let w = read(&mut c);
     HINTS.set(std::mem::take(&mut c.hints));
-    let fast = match w {
-        Some(w) => Fast::Parsed(then(w)),
-        None if c.keys => Fast::Keys,
-        None => Fast::Unsure,
-    };
-    (fast, c.i)
+    (Fast::of(&c, w.map(then)), c.i)
 }
 
 fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {

@@ -98,8 +98,7 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
 /// Bits for telling which keys occur more than once, without sorting them: `seen` gets the
 /// bit of every key, `repeated` the bit of a key whose bit was already in `seen`. A key held
 /// twice always gets its bit in `repeated`; a key alone may too when another shares its bit
-/// (about one in sixteen at 32 bits per owner and two addresses each): the full keys sort
-/// those out. The result does not depend on the order the keys come in.
+/// (a few percent: each table has 32 to 64 bits per owner): the full keys sort those out. The result does not depend on the order the keys come in.
 struct Repeats {
     seen: Vec<AtomicU64>,
     repeated: Vec<AtomicU64>,
@@ -107,7 +106,8 @@ struct Repeats {
 }
 
 impl Repeats {
-    /// Room for `owners` objects (32 bits of each table per object, at least 2^16).
+    /// Room for `owners` objects: each table has at least 32 bits per object (rounded up to a
+    /// power of two, at least 2^16).
     fn new(owners: usize) -> Self {
         let bits = (owners.saturating_mul(32)).next_power_of_two().max(1 << 16);
         let words = bits / 64;
