@@ -195,32 +195,104 @@ fn write_findings(findings: &[Finding], w: &mut dyn Write) -> io::Result<()> {
 /// 11-17 MiB of peak RSS and more time than 8k).
 const WINDOW: usize = 8 * 1024;
 
-/// The findings of `chunk`, each preceded by ",\n    ".
+/// The findings of `chunk`, each preceded by ",\n    ", written as serde_json's pretty printer
+/// writes [`FindingOut`] four spaces further in (a test holds the two to the same bytes). The
+/// rule's code, name, severity and help are escaped once per run of findings of one rule.
 fn render_chunk(chunk: &[Finding]) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(chunk.len() * 800);
-    // Findings come sorted by rule: look each rule's help up once per chunk.
-    let mut help: Option<(&str, &'static str)> = None;
+    // Findings come sorted by rule: the escaped fields of the rule at hand.
+    let mut rule: Option<(&str, Severity, Vec<u8>, Vec<u8>)> = None;
     for f in chunk {
-        let h = match help {
-            Some((code, h)) if code == f.rule.code => h,
+        let (head, tail) = match &rule {
+            Some((code, sev, head, tail)) if *code == f.rule.code && *sev == f.severity => {
+                (head, tail)
+            }
             _ => {
-                let h = f.rule.help();
-                help = Some((f.rule.code, h));
-                h
+                let mut head = b",\n    {\n      \"rule\": ".to_vec();
+                string(&mut head, f.rule.code);
+                head.extend_from_slice(b",\n      \"name\": ");
+                string(&mut head, f.rule.name);
+                head.extend_from_slice(b",\n      \"severity\": ");
+                string(&mut head, f.severity.as_str());
+                head.extend_from_slice(b",\n      \"message\": ");
+                let mut tail = b"\",\n      \"help\": ".to_vec();
+                string(&mut tail, f.rule.help());
+                tail.extend_from_slice(b"\n    }");
+                let (_, _, head, tail) = rule.insert((f.rule.code, f.severity, head, tail));
+                (&*head, &*tail)
             }
         };
-        let text = serde_json::to_vec_pretty(&finding_out(f, h))?;
-        out.extend_from_slice(b",\n    ");
-        // Every line after the first indented by four more spaces, a line at a time.
-        let mut from = 0;
-        for nl in memchr::memchr_iter(b'\n', &text) {
-            out.extend_from_slice(text.get(from..=nl).unwrap_or_default());
-            out.extend_from_slice(b"    ");
-            from = nl + 1;
+        out.extend_from_slice(head);
+        string(&mut out, &f.message);
+        out.extend_from_slice(b",\n      \"object\": ");
+        object(&mut out, &f.object, "      ");
+        if f.related.is_empty() {
+            out.extend_from_slice(b",\n      \"related\": [],");
+        } else {
+            out.extend_from_slice(b",\n      \"related\": [");
+            for (i, o) in f.related.iter().enumerate() {
+                out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                out.extend_from_slice(b"        ");
+                object(&mut out, o, "        ");
+            }
+            out.extend_from_slice(b"\n      ],");
         }
-        out.extend_from_slice(text.get(from..).unwrap_or_default());
+        out.extend_from_slice(b"\n      \"fingerprint\": \"");
+        out.extend_from_slice(&fingerprint_hex(f));
+        out.extend_from_slice(tail);
     }
     Ok(out)
+}
+
+/// An [`ObjectOut`] as serde_json's pretty printer writes it, its closing brace at `indent`.
+fn object(out: &mut Vec<u8>, o: &Object, indent: &str) {
+    out.extend_from_slice(b"{\n");
+    for (i, (key, value)) in [("type", o.kind.as_str()), ("id", &o.id), ("name", &o.name)]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend_from_slice(indent.as_bytes());
+        out.extend_from_slice(b"  \"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\": ");
+        string(out, value);
+    }
+    out.push(b'\n');
+    out.extend_from_slice(indent.as_bytes());
+    out.push(b'}');
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it (`"`, `\\` and control characters);
+/// most strings need none and are copied whole.
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Branch-free over blocks, so that the common case is a vector scan and one copy.
+    let escape = |b: &u8| (*b < 0x20) | (*b == b'"') | (*b == b'\\');
+    if s.as_bytes()
+        .chunks(32)
+        .any(|c| c.iter().fold(false, |a, b| a | escape(b)))
+    {
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    } else {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// [`fingerprint`]'s sixteen hex digits, without allocating.
+fn fingerprint_hex(f: &Finding) -> [u8; 16] {
+    let h = super::fingerprint_u64(f);
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        let d = ((h >> (60 - 4 * i)) & 15) as u8;
+        *b = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -325,4 +397,77 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, &all)?;
     }
     writeln!(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ObjKind;
+    use crate::rules::registry;
+
+    /// What [`render_chunk`] must equal: serde_json's pretty text of each [`FindingOut`],
+    /// every line after the first four spaces further in.
+    fn reference(chunk: &[Finding]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for f in chunk {
+            let text = serde_json::to_vec_pretty(&finding_out(f, f.rule.help())).unwrap();
+            out.extend_from_slice(b",\n    ");
+            let text = String::from_utf8(text).unwrap();
+            out.extend_from_slice(text.replace('\n', "\n    ").as_bytes());
+        }
+        out
+    }
+
+    fn obj(kind: ObjKind, id: &str, name: &str) -> Object {
+        Object {
+            kind,
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn findings_render_as_serde_json_pretty_prints_them() {
+        // Every character serde_json escapes or not, in every field a finding carries.
+        let odd: String = (0u8..0x80).map(char::from).chain(['é', '€', '𝄞']).collect();
+        let texts = [
+            String::new(),
+            "plain".to_string(),
+            "a \"quoted\" \\ back\tslash\n".to_string(),
+            odd.clone(),
+            "x".repeat(100) + "\u{1}",
+        ];
+        let mut findings = Vec::new();
+        for (n, rule) in registry().iter().enumerate() {
+            for (k, text) in texts.iter().enumerate() {
+                let related = (0..(n + k) % 4)
+                    .map(|i| obj(ObjKind::Group, &format!("g{i}"), &texts[(i + k) % 5]))
+                    .collect();
+                findings.push(Finding {
+                    rule: rule.meta(),
+                    severity: [Severity::Info, Severity::Warning, Severity::Error][k % 3],
+                    object: obj(ObjKind::User, text, &texts[(k + 1) % 5]),
+                    message: text.clone(),
+                    related,
+                    key: text.clone(),
+                    idents: Vec::new(),
+                });
+            }
+        }
+        for size in [1, 3, 1024] {
+            for chunk in findings.chunks(size) {
+                let got = render_chunk(chunk).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(reference(chunk)).unwrap()
+                );
+            }
+        }
+        for b in 0u8..0x80 {
+            let s = char::from(b).to_string();
+            let mut got = Vec::new();
+            string(&mut got, &s);
+            assert_eq!(got, serde_json::to_vec(&s).unwrap(), "byte {b:#x}");
+        }
+    }
 }

@@ -284,6 +284,11 @@ pub fn object_label(o: &crate::rules::Object) -> String {
 
 /// A stable fingerprint of a finding: FNV-1a 64 over rule code, object id and key.
 pub fn fingerprint(f: &Finding) -> String {
+    format!("{:016x}", fingerprint_u64(f))
+}
+
+/// The number whose sixteen hex digits are [`fingerprint`].
+pub(crate) fn fingerprint_u64(f: &Finding) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [f.rule.code, f.object.id.as_str(), f.key.as_str()] {
         for b in part.bytes().chain([0u8]) {
@@ -291,7 +296,7 @@ pub fn fingerprint(f: &Finding) -> String {
             h = h.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    format!("{h:016x}")
+    h
 }
 
 /// Renders the reports in the chosen format.
