@@ -16,6 +16,7 @@ mod prefetch;
 mod source;
 mod strs;
 mod upn_domain;
+mod upn_filter;
 mod user;
 
 pub use address::{
@@ -515,16 +516,20 @@ pub struct Tenant {
     /// the end), so that a lookup reads one slot instead of searching the whole index.
     upn_dir: Vec<u32>,
     upn_bits: u32,
+    /// Turns away most keys that are no UPN's before the directory is read.
+    upn_filter: KeyFilter,
 }
 
-/// The top `bits` bits of `key` (`bits` at most 32).
-fn top_bits(key: u64, bits: u32) -> usize {
-    ((key >> 32) >> (32 - bits)) as usize
+use upn_filter::{KeyFilter, top_bits};
+
+/// The bits of the directory of `len` UPNs: about one slot per entry.
+fn upn_directory_bits(len: usize) -> u32 {
+    (len.max(1).next_power_of_two().trailing_zeros()).clamp(1, 32)
 }
 
 /// The directory of a sorted `upn_index` (see [`Tenant::upn_run`]): about one slot per entry.
 fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
-    let bits = (index.len().max(1).next_power_of_two().trailing_zeros()).clamp(1, 32);
+    let bits = upn_directory_bits(index.len());
     let slots = 1usize << bits;
     let mut dir = vec![0u32; slots + 1];
     // Runs of slots side by side, each finding where it starts by binary search.
@@ -680,7 +685,13 @@ impl Tenant {
             r.members = m;
         }
         upn_index.par_sort_unstable();
-        let (upn_dir, upn_bits) = upn_directory(&upn_index);
+        let ((upn_dir, upn_bits), upn_filter) = rayon::join(
+            || upn_directory(&upn_index),
+            || {
+                let bits = upn_directory_bits(upn_index.len());
+                KeyFilter::new(&upn_index, bits)
+            },
+        );
         Tenant {
             strs: p.strs,
             license_sets: p.license_sets,
@@ -706,6 +717,7 @@ impl Tenant {
             upn_index,
             upn_dir,
             upn_bits,
+            upn_filter,
         }
     }
 
@@ -730,6 +742,9 @@ impl Tenant {
 
     /// The run of `upn_index` with hash `key`.
     fn upn_run(&self, key: u64) -> &[(u64, u32)] {
+        if !self.upn_filter.may_hold(key) {
+            return &[];
+        }
         let slot = self.upn_slot(self.upn_bounds(key));
         let start = slot.partition_point(|&(k, _)| k < key);
         let len = slot
@@ -825,14 +840,21 @@ impl Tenant {
         keys: &[u64],
         mut f: impl FnMut(usize, u32) -> std::ops::ControlFlow<()>,
     ) {
-        for &k in keys {
+        // The keys some UPN may have, with their positions.
+        let held: Vec<(usize, u64)> = keys
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, k)| self.upn_filter.may_hold(k))
+            .collect();
+        for &(_, k) in &held {
             if let Some(d) = self.upn_dir.get(top_bits(k, self.upn_bits)) {
                 prefetch(d);
             }
         }
-        let slots: Vec<(u32, u32)> = keys
+        let slots: Vec<(u32, u32)> = held
             .iter()
-            .map(|&k| {
+            .map(|&(_, k)| {
                 let bounds = self.upn_bounds(k);
                 if let Some(first) = self.upn_slot(bounds).first() {
                     prefetch(first);
@@ -840,7 +862,7 @@ impl Tenant {
                 bounds
             })
             .collect();
-        for (j, (&k, &bounds)) in keys.iter().zip(&slots).enumerate() {
+        for (&(j, k), &bounds) in held.iter().zip(&slots) {
             let slot = self.upn_slot(bounds);
             let start = slot.partition_point(|&(key, _)| key < k);
             for &(key, i) in slot.iter().skip(start) {
