@@ -78,7 +78,9 @@ type R<T> = Option<T>;
 /// the index just past it. Converting inside the reader hands the wire struct (hundreds of
 /// bytes for a user) to the conversion where it was built, instead of copying it out through
 /// every caller (1M users: about 1 GB of copying saved).
-pub type ReadAt<'a, T> = fn(&'a str, usize, &StrSink<'a>, &mut u32) -> (Fast<T>, usize);
+/// The reader carries the key hints of the elements before it (see [`KeyHints`]).
+pub type ReadAt<'a, T> =
+    fn(&'a str, usize, &StrSink<'a>, &mut u32, &mut KeyHints) -> (Fast<T>, usize);
 
 /// What the fast path made of an element.
 pub enum Fast<W> {
@@ -188,6 +190,12 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 type Hints = [KeyHint; 4];
+
+/// The key hints a loop reading elements one after another carries from one to the next
+/// (the splitter's batches keep theirs in a thread local instead, which costs a lookup and
+/// two moves an element).
+#[derive(Default)]
+pub struct KeyHints(Hints);
 
 thread_local! {
     /// The hints of this thread's last elements, carried from one element to the next.
@@ -637,8 +645,11 @@ pub fn user_at<'a>(
     start: usize,
     sink: &StrSink<'a>,
     props: &mut u32,
+    hints: &mut KeyHints,
 ) -> (Fast<User>, usize) {
-    at(text, start, user_in, |w| convert::user(w, sink, props))
+    at(text, start, hints, user_in, |w| {
+        convert::user(w, sink, props)
+    })
 }
 
 /// `read` on the whole of `text`: one value and nothing after it.
@@ -655,14 +666,15 @@ fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
 fn at<'a, W, T>(
     text: &'a str,
     start: usize,
+    hints: &mut KeyHints,
     read: fn(&mut Cur<'a>) -> R<W>,
     then: impl FnOnce(W) -> T,
 ) -> (Fast<T>, usize) {
     let mut c = Cur::new(text);
     c.i = start;
-    c.hints = HINTS.take();
+    std::mem::swap(&mut c.hints, &mut hints.0);
     let w = read(&mut c);
-    HINTS.set(std::mem::take(&mut c.hints));
+    std::mem::swap(&mut c.hints, &mut hints.0);
     (Fast::of(&c, w.map(then)), c.i)
 }
 
@@ -791,8 +803,9 @@ pub fn registration_at<'a>(
     start: usize,
     sink: &StrSink<'a>,
     props: &mut u32,
+    hints: &mut KeyHints,
 ) -> (Fast<Registration>, usize) {
-    at(text, start, registration_in, |w| {
+    at(text, start, hints, registration_in, |w| {
         convert::registration(w, sink, props)
     })
 }

@@ -21,7 +21,7 @@
 //! the same byte for byte, whatever the thread count.
 
 use super::coll::{Coll, Ctx};
-use super::fast::{Fast, ReadAt};
+use super::fast::{Fast, KeyHints, ReadAt};
 use crate::model::Loc;
 use memchr::memmem::Finder;
 use rayon::prelude::*;
@@ -84,6 +84,7 @@ fn piece<'a, T>(
         return p;
     };
     let mut i = start;
+    let mut hints = KeyHints::default();
     p.end = loop {
         if b.get(i) != Some(&b'{') {
             break Err(Stop::Here(i));
@@ -91,7 +92,7 @@ fn piece<'a, T>(
         // The element's properties count once it is taken (below), not when the splitter
         // reads it again after all.
         let mut props = 0;
-        let (Fast::Parsed(item), end) = fast_at(text, i, sink, &mut props) else {
+        let (Fast::Parsed(item), end) = fast_at(text, i, sink, &mut props, &mut hints) else {
             break Err(Stop::Here(i));
         };
         let j = ws(b, end);
