@@ -377,6 +377,27 @@ mod tests {
             words.extend(longer);
         }
         assert!(words.len() > 50_000);
+        // And longer ones, across the words of eight bytes and the SIMD blocks of `memchr`.
+        let pieces = ["a", "b", ".", "@", "é", " ", "<", "-", "Z", "..", "x.y"];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 48) as usize;
+            let mut w = String::new();
+            for k in 0..len {
+                // Mostly letters, as addresses are.
+                let r = (x >> (k % 50)) as usize;
+                let p = if r.is_multiple_of(3) {
+                    pieces[r / 3 % pieces.len()]
+                } else {
+                    "a"
+                };
+                w.push_str(p);
+            }
+            words.push(w);
+        }
         for w in &words {
             assert_eq!(
                 scan(w.as_bytes()),
