@@ -520,16 +520,11 @@ pub struct Tenant {
     upn_filter: KeyFilter,
 }
 
-use upn_filter::{KeyFilter, top_bits};
-
-/// The bits of the directory of `len` UPNs: about one slot per entry.
-fn upn_directory_bits(len: usize) -> u32 {
-    (len.max(1).next_power_of_two().trailing_zeros()).clamp(1, 32)
-}
+use upn_filter::{KeyFilter, directory_bits, top_bits};
 
 /// The directory of a sorted `upn_index` (see [`Tenant::upn_run`]): about one slot per entry.
 fn upn_directory(index: &[(u64, u32)]) -> (Vec<u32>, u32) {
-    let bits = upn_directory_bits(index.len());
+    let bits = directory_bits(index.len());
     let slots = 1usize << bits;
     let mut dir = vec![0u32; slots + 1];
     // Runs of slots side by side, each finding where it starts by binary search.
@@ -685,13 +680,8 @@ impl Tenant {
             r.members = m;
         }
         upn_index.par_sort_unstable();
-        let ((upn_dir, upn_bits), upn_filter) = rayon::join(
-            || upn_directory(&upn_index),
-            || {
-                let bits = upn_directory_bits(upn_index.len());
-                KeyFilter::new(&upn_index, bits)
-            },
-        );
+        let ((upn_dir, upn_bits), upn_filter) =
+            rayon::join(|| upn_directory(&upn_index), || KeyFilter::new(&upn_index));
         Tenant {
             strs: p.strs,
             license_sets: p.license_sets,

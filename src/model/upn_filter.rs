@@ -14,10 +14,15 @@ pub(super) fn top_bits(key: u64, bits: u32) -> usize {
     ((key >> 32) >> (32 - bits)) as usize
 }
 
+/// The bits of the UPN directory of `len` UPNs: about one slot per entry.
+pub(super) fn directory_bits(len: usize) -> u32 {
+    (len.max(1).next_power_of_two().trailing_zeros()).clamp(1, 32)
+}
+
 impl KeyFilter {
-    /// The filter of the keys of `index` (sorted by key), whose directory has `dir_bits` bits.
-    pub(super) fn new(index: &[(u64, u32)], dir_bits: u32) -> KeyFilter {
-        let bits = (dir_bits + 3).clamp(1, 32);
+    /// The filter of the keys of `index` (sorted by key): eight bits per directory slot.
+    pub(super) fn new(index: &[(u64, u32)]) -> KeyFilter {
+        let bits = (directory_bits(index.len()) + 3).min(32);
         let mut words = vec![0u64; (1usize << bits).div_ceil(64)];
         for &(key, _) in index {
             let b = top_bits(key, bits);
@@ -53,8 +58,7 @@ mod tests {
         for n in [0usize, 1, 1000, 100_000] {
             let mut index: Vec<(u64, u32)> = (0..n as u32).map(|i| (next(), i)).collect();
             index.sort_unstable();
-            let dir_bits = (n.max(1).next_power_of_two().trailing_zeros()).clamp(1, 32);
-            let f = KeyFilter::new(&index, dir_bits);
+            let f = KeyFilter::new(&index);
             assert!(index.iter().all(|&(k, _)| f.may_hold(k)));
             let others = 10_000;
             let passed = (0..others).filter(|_| f.may_hold(next())).count();
@@ -62,7 +66,7 @@ mod tests {
             assert!(passed * 100 <= others * 16, "{n}: {passed} of {others}");
         }
         // Keys that differ only below the top bits share a bit.
-        let f = KeyFilter::new(&[(0x8000_0000_0000_0000, 0)], 1);
+        let f = KeyFilter::new(&[(0x8000_0000_0000_0000, 0)]);
         assert!(f.may_hold(0x8000_0000_0000_0100));
         assert!(!f.may_hold(0x0000_0000_0000_0100));
     }

@@ -98,7 +98,8 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
 /// Bits for telling which keys occur more than once, without sorting them: `seen` gets the
 /// bit of every key, `repeated` the bit of a key whose bit was already in `seen`. A key held
 /// twice always gets its bit in `repeated`; a key alone may too when another shares its bit
-/// (a few percent: each table has 32 to 64 bits per owner): the full keys sort those out. The result does not depend on the order the keys come in.
+/// (a few percent: each table has 32 to 64 bits per owner): the full keys sort those out.
+/// The result does not depend on the order the keys come in.
 struct Repeats {
     seen: Vec<AtomicU64>,
     repeated: Vec<AtomicU64>,
