@@ -24,6 +24,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod alloc;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
