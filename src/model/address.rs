@@ -43,8 +43,21 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// The proxy address `text`, stored as `raw`.
+    /// The proxy address `text` of a group or contact, stored as `raw`.
     pub fn new(raw: StrRef, text: &str) -> Proxy {
+        Self::build(raw, text, None)
+    }
+
+    /// The proxy address `text` of the user whose UPN is `upn`, stored as `raw`: with
+    /// [`proxy_flags::IN_UPN_DOMAIN`] set when its domain is the UPN's ([`domain_lower`] of
+    /// both) and [`proxy_flags::IS_UPN`] when its address is the UPN ([`same_address`]).
+    pub fn of_user(raw: StrRef, text: &str, upn: &Upn<'_>) -> Proxy {
+        Self::build(raw, text, Some(upn))
+    }
+
+    /// The entry read once: trimmed, its prefix told, its address scanned and hashed, and (for
+    /// a user's) compared with the UPN, from the `@` the scan found and the UPN's key.
+    fn build(raw: StrRef, text: &str, upn: Option<&Upn<'_>>) -> Proxy {
         use proxy_flags::*;
         let entry = trim(text);
         let mut flags = 0;
@@ -56,16 +69,20 @@ impl Proxy {
             if entry.starts_with("SMTP:") {
                 flags |= PRIMARY;
             }
-            let (ascii, plain) = scan(addr.as_bytes());
+            let (ascii, plain, at) = scan(addr.as_bytes());
             if plain {
                 flags |= PLAIN;
             }
-            if ascii {
+            let key = if ascii {
                 flags |= ADDRESS_KEY;
                 ascii_key(trim(addr))
             } else {
                 address_key(entry)
+            };
+            if let Some(upn) = upn {
+                flags |= upn.facts(addr, ascii, at, key);
             }
+            key
         } else {
             if has_prefix(entry) {
                 flags |= PREFIXED;
@@ -86,30 +103,68 @@ impl Proxy {
     pub fn is(self, flag: u8) -> bool {
         self.bits & u64::from(flag) != 0
     }
+}
 
-    /// The entry of a user, with [`proxy_flags::IN_UPN_DOMAIN`] set when its domain is
-    /// `upn_domain` (the [`domain_lower`] of the user's UPN) and [`proxy_flags::IS_UPN`] when
-    /// its address is `upn` (the user's UPN as exported, empty when absent); `text` is the
-    /// entry.
-    pub fn of_user(self, text: &str, upn: &str, upn_domain: Option<&str>) -> Proxy {
-        if !self.is(proxy_flags::SMTP) {
-            return self;
+/// A user's UPN as [`Proxy::of_user`] compares the user's addresses with it: read once per
+/// user, not once per address.
+pub struct Upn<'a> {
+    /// Trimmed.
+    text: &'a str,
+    ascii: bool,
+    /// [`address_key`] of the UPN.
+    key: u64,
+    /// [`domain_lower`] of the UPN; `None` for a blank UPN or one without `@`.
+    domain: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Upn<'a> {
+    /// `upn` as exported (empty when absent).
+    pub fn new(upn: &'a str) -> Upn<'a> {
+        let text = trim(upn);
+        Upn {
+            text,
+            ascii: text.is_ascii(),
+            key: address_key(text),
+            domain: if text.is_empty() {
+                None
+            } else {
+                domain_lower(text)
+            },
         }
-        let Some(addr) = smtp_address(trim(text)) else {
-            return self;
-        };
+    }
+
+    /// [`address_key`] of the UPN.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// The flags of `smtp:` address `addr` (as [`smtp_address`] has it) against this UPN,
+    /// given what [`scan`] found (`ascii`, the last `@`) and the address's `key`.
+    fn facts(&self, addr: &str, ascii: bool, at: Option<usize>, key: u64) -> u8 {
         let mut flags = 0;
-        if upn_domain.is_some_and(|upn_domain| domain_lower(addr).is_some_and(|d| d == upn_domain))
-        {
-            flags |= proxy_flags::IN_UPN_DOMAIN;
+        if let Some(domain) = &self.domain {
+            // The UPN's domain is lower case: an ASCII domain equals it, lower-cased, exactly
+            // when it equals it ignoring ASCII case.
+            let inside = if ascii {
+                at.and_then(|at| addr.get(at + 1..))
+                    .is_some_and(|d| trim(d).eq_ignore_ascii_case(domain))
+            } else {
+                domain_lower(addr).is_some_and(|d| d == *domain)
+            };
+            if inside {
+                flags |= proxy_flags::IN_UPN_DOMAIN;
+            }
         }
-        if same_address(upn, addr) {
+        // Equal ASCII addresses have equal keys: most addresses differ there.
+        let same = if ascii && self.ascii {
+            key == self.key && trim(addr).eq_ignore_ascii_case(self.text)
+        } else {
+            same_address(self.text, addr)
+        };
+        if same {
             flags |= proxy_flags::IS_UPN;
         }
-        Proxy {
-            raw: self.raw,
-            bits: self.bits | u64::from(flags),
-        }
+        flags
     }
 }
 
@@ -270,15 +325,16 @@ const PLAIN: [bool; 256] = {
     t
 };
 
-/// In one pass over an address: whether it is ASCII, and whether it is [`plainly_valid`].
-fn scan(b: &[u8]) -> (bool, bool) {
+/// In one pass over an address: whether it is ASCII, whether it is [`plainly_valid`], and
+/// (for ASCII) where its last `@` is.
+fn scan(b: &[u8]) -> (bool, bool, Option<usize>) {
     let mut plain = true;
     let mut at = None;
     let mut dot_in_domain = false;
     let mut prev = 0u8;
     for (i, &c) in b.iter().enumerate() {
         if c >= 0x80 {
-            return (false, false);
+            return (false, false, None);
         }
         if PLAIN.get(usize::from(c)) != Some(&true) {
             plain = false;
@@ -296,7 +352,7 @@ fn scan(b: &[u8]) -> (bool, bool) {
     }
     // The domain has a dot, and does not end with one (nor is it empty).
     plain &= at.is_some() && dot_in_domain && prev != b'.' && prev != b'@';
-    (true, plain)
+    (true, plain, at)
 }
 
 /// Whether `addr` is an ordinary valid address: ASCII letters, digits and the usual address
@@ -399,9 +455,10 @@ mod tests {
             words.push(w);
         }
         for w in &words {
+            let at = w.rfind('@').filter(|_| w.is_ascii());
             assert_eq!(
                 scan(w.as_bytes()),
-                (w.is_ascii(), plainly_valid(w)),
+                (w.is_ascii(), plainly_valid(w), at),
                 "{w:?}"
             );
         }
@@ -466,10 +523,7 @@ mod tests {
     #[test]
     fn user_facts() {
         use proxy_flags::*;
-        let p = |s: &str, upn: &str| {
-            let d = domain_lower(upn);
-            Proxy::new(StrRef::EMPTY, s).of_user(s, upn, d.as_deref())
-        };
+        let p = |s: &str, upn: &str| Proxy::of_user(StrRef::EMPTY, s, &Upn::new(upn));
         let own = p(" smtp:Megan@Contoso.COM", "megan@contoso.com ");
         assert!(own.is(IS_UPN) && own.is(IN_UPN_DOMAIN));
         let other = p("smtp:megan2@contoso.com", "megan@contoso.com");
@@ -482,6 +536,55 @@ mod tests {
         // No UPN: a blank entry is the blank UPN, no domain.
         let blank = p("smtp: ", "");
         assert!(blank.is(IS_UPN) && !blank.is(IN_UPN_DOMAIN));
+    }
+
+    /// The user's flags as they were first worked out: the entry's own, then its domain and
+    /// address compared with the UPN's by `domain_lower` and `same_address`.
+    fn user_flags_reference(text: &str, upn: &str) -> Proxy {
+        let mut p = Proxy::new(StrRef::EMPTY, text);
+        let upn_domain = (!trim(upn).is_empty()).then(|| domain_lower(upn)).flatten();
+        if let Some(addr) = smtp_address(text) {
+            if upn_domain
+                .as_deref()
+                .is_some_and(|u| domain_lower(addr).is_some_and(|d| d == u))
+            {
+                p.bits |= u64::from(proxy_flags::IN_UPN_DOMAIN);
+            }
+            if same_address(upn, addr) {
+                p.bits |= u64::from(proxy_flags::IS_UPN);
+            }
+        }
+        p
+    }
+
+    /// Every pairing of entries and UPNs built from the pieces that matter (case, spacing,
+    /// non-ASCII letters, a second `@`, blank parts) gets the reference's key and flags.
+    #[test]
+    fn user_facts_agree_with_the_reference() {
+        let locals = ["a", "A", "é", "", " a", "a b"];
+        let domains = [
+            "x.com", "X.COM", "x.com ", "y.com", "ü.de", "Ü.DE", "", "a@x.com",
+        ];
+        let mut addrs = vec![String::new(), " ".to_string(), "a".to_string()];
+        for l in locals {
+            for d in domains {
+                addrs.push(format!("{l}@{d}"));
+            }
+        }
+        let prefixes = ["smtp:", "SMTP:", " smtp: ", "Smtp:", "sip:", ""];
+        let mut checked = 0;
+        for upn in &addrs {
+            for addr in &addrs {
+                for prefix in prefixes {
+                    let entry = format!("{prefix}{addr}");
+                    let got = Proxy::of_user(StrRef::EMPTY, &entry, &Upn::new(upn));
+                    let want = user_flags_reference(&entry, upn);
+                    assert_eq!(got.bits, want.bits, "{entry:?} of {upn:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000);
     }
 
     #[test]

@@ -20,8 +20,8 @@ mod upn_filter;
 mod user;
 
 pub use address::{
-    Proxy, address_key, domain_lower, has_prefix, normalize_address, plainly_valid, proxy_flags,
-    same_address, smtp_address, trim,
+    Proxy, Upn, address_key, domain_lower, has_prefix, normalize_address, plainly_valid,
+    proxy_flags, same_address, smtp_address, trim,
 };
 pub use guid::Guid;
 pub use items::{CHUNK, Items};

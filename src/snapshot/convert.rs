@@ -55,10 +55,13 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         .user_type
         .val()
         .is_some_and(|t| trim(&t.0).eq_ignore_ascii_case("guest"));
+    // Most UPNs hold no `#`: one search for it spares them the case-blind one for `#EXT#`.
+    let hash_in_upn = upn.as_ref().is_some_and(|u| u.0.contains('#'));
     if guest_type
-        || upn
-            .as_ref()
-            .is_some_and(|u| contains_ignore_case(&u.0, "#EXT#"))
+        || hash_in_upn
+            && upn
+                .as_ref()
+                .is_some_and(|u| contains_ignore_case(&u.0, "#EXT#"))
     {
         flags |= user_flags::GUEST;
     }
@@ -75,7 +78,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     {
         flags |= user_flags::NO_USAGE_LOCATION;
     }
-    if upn.as_ref().is_some_and(|u| u.0.contains('#')) {
+    if hash_in_upn {
         flags |= user_flags::HASH_IN_UPN;
     }
     let mobile = w.mobile_phone.val();
@@ -117,19 +120,15 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         flags |= user_flags::MAIL_IS_UPN;
     }
     let upn_domain = s.upn_domain(upn.as_ref().map(|u| &*u.0));
-    // The UPN's domain as UpnDomain has it (none for a blank UPN or one without `@`).
-    let upn_domain_text = upn
-        .as_ref()
-        .filter(|u| !trim(&u.0).is_empty())
-        .and_then(|u| domain_lower(&u.0));
+    let upn_parts = Upn::new(upn_text);
     let proxies: Box<[Proxy]> = w
         .proxy_addresses
         .val()
         .unwrap_or_default()
         .iter()
-        .map(|a| Proxy::new(s.put(&a.0), &a.0).of_user(&a.0, upn_text, upn_domain_text.as_deref()))
+        .map(|a| Proxy::of_user(s.put(&a.0), &a.0, &upn_parts))
         .collect();
-    let upn_key = upn.as_ref().map_or(0, |u| address_key(&u.0));
+    let upn_key = if upn.is_some() { upn_parts.key() } else { 0 };
     User {
         id: w.id,
         upn: put(s, upn),
