@@ -35,55 +35,73 @@ impl Guid {
     }
 
     /// Exactly the 36-character hyphenated form (any case), nothing around it.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "constant offsets, at most 35, within a [u8; 36]"
-    )]
     pub(crate) fn parse36(b: &[u8]) -> Option<Guid> {
         let b: &[u8; 36] = b.try_into().ok()?;
-        if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
+        // Four words of eight digits, each read with whole-word loads: 0..8, 9..13 + 14..18,
+        // 19..23 + 24..28, 28..36.
+        let (w8, w4) = (word8(b), word4(b));
+        let a = w8(0);
+        let c = w4(9) | w4(14) << 32;
+        let d = w4(19) | w4(24) << 32;
+        let e = w8(28);
+        let dashes = [b[8], b[13], b[18], b[23]] == *b"----";
+        // All four words checked before one branch: a GUID is nearly always well formed.
+        let (a, ok_a) = hex8(a);
+        let (c, ok_c) = hex8(c);
+        let (d, ok_d) = hex8(d);
+        let (e, ok_e) = hex8(e);
+        if !(dashes & ok_a & ok_c & ok_d & ok_e) {
             return None;
         }
-        // Four words of eight digits: 0..8, 9..13 + 14..18, 19..23 + 24..28, 28..36.
-        let word = |x: [u8; 4], y: [u8; 4]| {
-            u64::from(u32::from_le_bytes(x)) | u64::from(u32::from_le_bytes(y)) << 32
-        };
-        let part = |i: usize| -> [u8; 4] { [b[i], b[i + 1], b[i + 2], b[i + 3]] };
-        let a = hex8(word(part(0), part(4)))?;
-        let c = hex8(word(part(9), part(14)))?;
-        let d = hex8(word(part(19), part(24)))?;
-        let e = hex8(word(part(28), part(32)))?;
         let hi = u64::from(a) << 32 | u64::from(c);
         let lo = u64::from(d) << 32 | u64::from(e);
         Some(Guid(u128::from(hi) << 64 | u128::from(lo)))
     }
 }
 
-/// The value of eight hex digits (any case; the first in the lowest byte of `v`), or `None`
-/// when a byte is not a hex digit: all eight at once in one 64-bit word.
+/// The eight bytes of `b` from `at` as a little-endian word (0 past the end, which the
+/// constant offsets of [`Guid::parse36`] never reach).
+fn word8(b: &[u8; 36]) -> impl Fn(usize) -> u64 + '_ {
+    move |at| {
+        b.get(at..)
+            .and_then(|x| x.first_chunk::<8>())
+            .map_or(0, |w| u64::from_le_bytes(*w))
+    }
+}
+
+/// The four bytes of `b` from `at`, as [`word8`].
+fn word4(b: &[u8; 36]) -> impl Fn(usize) -> u64 + '_ {
+    move |at| {
+        b.get(at..)
+            .and_then(|x| x.first_chunk::<4>())
+            .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
+    }
+}
+
+/// The value of eight hex digits (any case; the first in the lowest byte of `v`), and whether
+/// all eight are hex digits (the value is meaningless when not): all eight at once in one
+/// 64-bit word, without a branch.
 #[inline]
-fn hex8(v: u64) -> Option<u32> {
+fn hex8(v: u64) -> (u32, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = ONES * 0x80;
     // With every byte below 0x80, `x + (0x80 - lo)` sets a byte's high bit exactly when the
     // byte is at least `lo`, and no carry crosses into the next byte.
     let at_least = |x: u64, lo: u8| x.wrapping_add(ONES * u64::from(0x80 - lo));
     let between = |x: u64, lo: u8, hi: u8| at_least(x, lo) & !at_least(x, hi + 1) & HIGH;
-    if v & HIGH != 0 {
-        return None;
-    }
-    let digit = between(v, b'0', b'9');
-    let letter = between(v | (ONES * 0x20), b'a', b'f');
-    if digit | letter != HIGH {
-        return None;
-    }
+    // Bytes from 0x80 up are cleared to 0 (not a digit) before the tests, and fail `ascii`.
+    let ascii = v & HIGH == 0;
+    let x = v & !HIGH;
+    let digit = between(x, b'0', b'9');
+    let letter = between(x | (ONES * 0x20), b'a', b'f');
+    let ok = ascii & (digit | letter == HIGH);
     // Each byte's value (0..=15), the first digit moved to the top byte, then the low nibbles
     // packed pairwise: 8 bytes -> 4 -> 2 -> 1 word of 32 bits.
-    let n = ((v & (ONES * 0x0f)) + (letter >> 7) * 9).swap_bytes();
+    let n = ((x & (ONES * 0x0f)) + (letter >> 7) * 9).swap_bytes();
     let n = (n | n >> 4) & 0x00ff_00ff_00ff_00ff;
     let n = (n | n >> 8) & 0x0000_ffff_0000_ffff;
     let n = (n | n >> 16) & 0x0000_0000_ffff_ffff;
-    Some(n as u32)
+    (n as u32, ok)
 }
 
 impl fmt::Display for Guid {

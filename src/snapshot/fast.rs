@@ -245,15 +245,28 @@ impl<'a> Cur<'a> {
 
     /// A string: returns its raw contents (between the quotes) and whether it has escapes.
     /// Checks escapes and rejects control characters, as serde does.
+    ///
+    /// Inline up to the first stop byte: most strings end there, at their closing quote.
+    #[inline(always)]
     fn raw_string(&mut self) -> R<(&'a str, bool)> {
         if self.peek()? != b'"' {
             return None;
         }
         let start = self.i + 1;
-        let mut j = start;
+        let j = special(self.b, start);
+        if *self.b.get(j)? == b'"' {
+            self.i = j + 1;
+            return self.text.get(start..j).map(|s| (s, false));
+        }
+        self.raw_string_on(start, j)
+    }
+
+    /// [`Cur::raw_string`] from stop byte `j` that is not the closing quote.
+    #[cold]
+    #[inline(never)]
+    fn raw_string_on(&mut self, start: usize, mut j: usize) -> R<(&'a str, bool)> {
         let mut escaped = false;
         loop {
-            j = special(self.b, j);
             match *self.b.get(j)? {
                 b'"' => break,
                 b'\\' => {
@@ -272,12 +285,14 @@ impl<'a> Cur<'a> {
                 }
                 _ => return None, // a control character
             }
+            j = special(self.b, j);
         }
         self.i = j + 1;
-        Some((&self.text[start..j], escaped))
+        self.text.get(start..j).map(|s| (s, escaped))
     }
 
     /// A string value, decoded (borrowed from the input when it has no escapes).
+    #[inline(always)]
     fn string(&mut self) -> R<Cow<'a, str>> {
         let start = self.i;
         let (raw, escaped) = self.raw_string()?;
@@ -290,6 +305,7 @@ impl<'a> Cur<'a> {
     }
 
     /// `null` (true) or not (false, nothing consumed).
+    #[inline(always)]
     fn null(&mut self) -> R<bool> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
@@ -443,7 +459,10 @@ impl<'a> Cur<'a> {
 
     /// The key at position `at` of an object of `kind`, as its index in `names` (see
     /// [`KeyHint`]). A key with an escape, or in the SDK's spelling, is left to serde.
-    #[inline]
+    ///
+    /// The hinted key is checked inline; anything else is read out of line, so that the
+    /// common case costs a few instructions and no call.
+    #[inline(always)]
     fn key(&mut self, kind: Kind, at: usize, names: &[&str]) -> R<usize> {
         if self.peek()? != b'"' {
             return None;
@@ -455,6 +474,13 @@ impl<'a> Cur<'a> {
             self.i += 1 + k.len();
             return Some(*n);
         }
+        self.key_unhinted(kind, at, names)
+    }
+
+    /// [`Cur::key`] when the hint for `at` is not the key here: read it, and remember it.
+    #[cold]
+    #[inline(never)]
+    fn key_unhinted(&mut self, kind: Kind, at: usize, names: &[&str]) -> R<usize> {
         let (key, escaped) = self.raw_string()?;
         if escaped {
             return None;
@@ -491,6 +517,7 @@ impl<'a> Cur<'a> {
         }
     }
 
+    #[inline(always)]
     fn guid(&mut self) -> R<Guid> {
         // The form Graph writes, read in place: 36 hex digits and dashes hold no escape.
         if self.peek()? == b'"'
@@ -517,10 +544,12 @@ impl<'a> Cur<'a> {
         parse_timestamp(&s).map(Ts)
     }
 
+    #[inline(always)]
     fn str(&mut self) -> R<Str<'a>> {
         self.string().filter(|s| s.len() <= MAX_STRING).map(Str)
     }
 
+    #[inline(always)]
     fn opt<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<Option<T>> {
         if self.null()? {
             Some(None)
@@ -529,6 +558,7 @@ impl<'a> Cur<'a> {
         }
     }
 
+    #[inline(always)]
     fn tri<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<Tri<T>> {
         Some(match self.opt(f)? {
             Some(v) => Tri::Val(v),
