@@ -138,6 +138,16 @@ impl<'a> Upn<'a> {
         self.key
     }
 
+    /// Whether the UPN is empty or only whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// [`domain_lower`] of the UPN; `None` when it is blank or has no `@`.
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
     /// The flags of `smtp:` address `addr` (as [`smtp_address`] has it) against this UPN,
     /// given what [`scan`] found (`ascii`, the last `@`) and the address's `key`.
     fn facts(&self, addr: &str, ascii: bool, at: Option<usize>, key: u64) -> u8 {
@@ -187,17 +197,42 @@ pub fn domain_lower(addr: &str) -> Option<std::borrow::Cow<'_, str>> {
     // memchr's search (std's `rsplit_once` was 2 % of a run's cycles) and the ASCII trim.
     let at = memchr::memrchr(b'@', addr.as_bytes())?;
     let d = trim(addr.get(at + 1..)?);
-    if d.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+    if needs_folding(d.as_bytes()) {
         Some(Cow::Owned(d.to_lowercase()))
     } else {
         Some(Cow::Borrowed(d))
     }
 }
 
+/// Whether `b` has an upper-case ASCII letter or a non-ASCII byte, that is whether
+/// lower-casing could change it: eight bytes at a time.
+#[inline]
+fn needs_folding(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let hit = |v: u64| {
+        // As in `ascii_key`: with the high bits cleared no carry crosses a byte; a byte is
+        // in 'A'..='Z' when it is at least 'A' and not above 'Z'.
+        let x = v & !HIGH;
+        let ge_a = x.wrapping_add(ONES * u64::from(0x80 - b'A'));
+        let gt_z = x.wrapping_add(ONES * u64::from(0x7f - b'Z'));
+        (v | ge_a & !gt_z) & HIGH != 0
+    };
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        if hit(u64::from_le_bytes(word)) {
+            return true;
+        }
+    }
+    hit(tail_word(b))
+}
+
 /// The normalised form of a proxy address: surrounding whitespace trimmed, lower case.
 pub fn normalize_address(s: &str) -> std::borrow::Cow<'_, str> {
     let t = trim(s);
-    if t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+    if needs_folding(t.as_bytes()) {
         std::borrow::Cow::Owned(t.to_lowercase())
     } else {
         std::borrow::Cow::Borrowed(t)
@@ -475,6 +510,22 @@ mod tests {
         }
         assert_ne!(address_key("@"), address_key("`"));
         assert_ne!(address_key("[Z]"), address_key("[z]x"));
+    }
+
+    #[test]
+    fn needs_folding_is_lower_casing_changes_it() {
+        // Every byte at every position of words of up to 19 bytes.
+        for len in 1..20 {
+            for pos in 0..len {
+                for byte in 0..=255u8 {
+                    let mut b = vec![b'a'; len];
+                    b[pos] = byte;
+                    let want = b.iter().any(|c| c.is_ascii_uppercase() || *c >= 0x80);
+                    assert_eq!(needs_folding(&b), want, "{b:?}");
+                }
+            }
+        }
+        assert!(!needs_folding(b""));
     }
 
     #[test]

@@ -144,8 +144,8 @@ impl<'a> StrSink<'a> {
     }
 
     /// The number of the domain of a user's UPN (see [`UpnDomains`](super::UpnDomains)).
-    pub fn upn_domain(&self, upn: Option<&str>) -> UpnDomain {
-        self.interners.upn_domains.of(upn)
+    pub fn upn_domain(&self, upn: &super::Upn<'_>) -> UpnDomain {
+        self.interners.upn_domains.of_upn(upn)
     }
 
     /// Records `s`: as a span when it lies inside this sink's buffer, else as an owned copy.

@@ -7,7 +7,7 @@
 //! fit in the user's padding), and a rule judges each distinct domain once and then only
 //! looks the number up.
 
-use super::domain_lower;
+use super::Upn;
 use super::intern::{Interned, Interner, Recent, Renumber};
 use std::cell::RefCell;
 
@@ -19,7 +19,7 @@ pub struct UpnDomain(u32);
 impl UpnDomain {
     /// No UPN, or only whitespace.
     pub const BLANK: UpnDomain = UpnDomain(0);
-    /// A UPN without `@` ([`domain_lower`] is `None`).
+    /// A UPN without `@` ([`domain_lower`](super::domain_lower) is `None`).
     pub const NO_AT: UpnDomain = UpnDomain(1);
 
     /// The domain's place in per-domain tables ([`UpnDomains::table`]).
@@ -28,7 +28,7 @@ impl UpnDomain {
     }
 }
 
-/// Every distinct UPN domain (as [`domain_lower`] gives it), numbered by [`UpnDomain`].
+/// Every distinct UPN domain (as [`domain_lower`](super::domain_lower) gives it), numbered by [`UpnDomain`].
 pub struct UpnDomains {
     /// Indexes 0 and 1 ([`UpnDomain::BLANK`] and [`UpnDomain::NO_AT`]) hold nothing.
     names: Vec<Box<str>>,
@@ -80,12 +80,17 @@ pub struct UpnDomainInterner(Interner<Box<str>>);
 impl UpnDomainInterner {
     /// The domain of `upn` (`None`: the user has no UPN).
     pub fn of(&self, upn: Option<&str>) -> UpnDomain {
-        let Some(upn) = upn.filter(|u| !super::trim(u).is_empty()) else {
+        self.of_upn(&Upn::new(upn.unwrap_or_default()))
+    }
+
+    /// The domain of a UPN already prepared (an absent UPN is the empty one).
+    pub fn of_upn(&self, upn: &Upn<'_>) -> UpnDomain {
+        if upn.is_blank() {
             return UpnDomain::BLANK;
-        };
-        match domain_lower(upn) {
+        }
+        match upn.domain() {
             None => UpnDomain::NO_AT,
-            Some(d) => UpnDomain(1 + self.0.intern(&*d, || d.as_ref().into())),
+            Some(d) => UpnDomain(1 + self.0.intern(d, || d.into())),
         }
     }
 

@@ -119,8 +119,8 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     if same_address(upn_text, mail.as_ref().map_or("", |m| &*m.0)) {
         flags |= user_flags::MAIL_IS_UPN;
     }
-    let upn_domain = s.upn_domain(upn.as_ref().map(|u| &*u.0));
     let upn_parts = Upn::new(upn_text);
+    let upn_domain = s.upn_domain(&upn_parts);
     let proxies: Box<[Proxy]> = w
         .proxy_addresses
         .val()
