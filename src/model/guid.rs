@@ -37,26 +37,107 @@ impl Guid {
     /// Exactly the 36-character hyphenated form (any case), nothing around it.
     pub(crate) fn parse36(b: &[u8]) -> Option<Guid> {
         let b: &[u8; 36] = b.try_into().ok()?;
-        // Four words of eight digits, each read with whole-word loads: 0..8, 9..13 + 14..18,
-        // 19..23 + 24..28, 28..36.
-        let (w8, w4) = (word8(b), word4(b));
-        let a = w8(0);
-        let c = w4(9) | w4(14) << 32;
-        let d = w4(19) | w4(24) << 32;
-        let e = w8(28);
-        let dashes = [b[8], b[13], b[18], b[23]] == *b"----";
-        // All four words checked before one branch: a GUID is nearly always well formed.
-        let (a, ok_a) = hex8(a);
-        let (c, ok_c) = hex8(c);
-        let (d, ok_d) = hex8(d);
-        let (e, ok_e) = hex8(e);
-        if !(dashes & ok_a & ok_c & ok_d & ok_e) {
-            return None;
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU has SSSE3, checked just above.
+            return unsafe { parse36_ssse3(b) };
         }
-        let hi = u64::from(a) << 32 | u64::from(c);
-        let lo = u64::from(d) << 32 | u64::from(e);
-        Some(Guid(u128::from(hi) << 64 | u128::from(lo)))
+        parse36_words(b)
     }
+}
+
+/// [`Guid::parse36`] with SSSE3 (every x86_64 CPU since 2006 has it): the 36 bytes in three
+/// overlapping 16-byte loads, each byte checked as a hex digit or a dash where the form wants
+/// one, the 32 digits gathered in order with two byte shuffles, and digit pairs joined into
+/// bytes with one multiply-add.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+fn parse36_ssse3(b: &[u8; 36]) -> Option<Guid> {
+    use std::arch::x86_64::*;
+    // Each 16-byte load: its nibble values, and whether its bytes are hex digits exactly where
+    // `dashes` (a bit per byte) has no dash, and dashes where it has.
+    let read = |v: __m128i, dashes: i32| -> (__m128i, bool) {
+        let set = |c: u8| _mm_set1_epi8(c as i8);
+        // Signed compares: a byte from 0x80 up is negative, below '0', and so neither class.
+        let within = |x: __m128i, lo: u8, hi: u8| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(x, set(lo - 1)),
+                _mm_cmplt_epi8(x, set(hi + 1)),
+            )
+        };
+        let digit = within(v, b'0', b'9');
+        let letter = within(_mm_or_si128(v, set(0x20)), b'a', b'f');
+        let hex = _mm_movemask_epi8(_mm_or_si128(digit, letter));
+        let dash = _mm_movemask_epi8(_mm_cmpeq_epi8(v, set(b'-')));
+        let ok = hex == 0xffff & !dashes && dash == dashes;
+        let nibble = _mm_add_epi8(_mm_and_si128(v, set(0x0f)), _mm_and_si128(letter, set(9)));
+        (nibble, ok)
+    };
+    // SAFETY: the three loads read bytes 0..16, 16..32 and 20..36 of the 36-byte array.
+    let (x, y, z) = unsafe {
+        let p = b.as_ptr();
+        (
+            _mm_loadu_si128(p.cast()),
+            _mm_loadu_si128(p.add(16).cast()),
+            _mm_loadu_si128(p.add(20).cast()),
+        )
+    };
+    // Dashes at 8 and 13 (in x), 18 and 23 (bits 2 and 7 of y, bit 3 of z).
+    let (x, ok_x) = read(x, 1 << 8 | 1 << 13);
+    let (y, ok_y) = read(y, 1 << 2 | 1 << 7);
+    let (z, ok_z) = read(z, 1 << 3);
+    if !(ok_x && ok_y && ok_z) {
+        return None;
+    }
+    // Digits 0..16: bytes 0-7, 9-12, 14-15 of x and 16-17 (0-1 of y); digits 16..32: bytes
+    // 19-22 (3-6 of y) and 24-35 (4-15 of z). Index -1 (high bit set) shuffles in a zero.
+    let pick = |v: __m128i, idx: [i8; 16]| {
+        // SAFETY: the array is 16 bytes, read unaligned.
+        let i = unsafe { _mm_loadu_si128(idx.as_ptr().cast()) };
+        _mm_shuffle_epi8(v, i)
+    };
+    const Z: i8 = -1;
+    let lo = _mm_or_si128(
+        pick(x, [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, Z, Z]),
+        pick(y, [Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, 0, 1]),
+    );
+    let hi = _mm_or_si128(
+        pick(y, [3, 4, 5, 6, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z, Z]),
+        pick(z, [Z, Z, Z, Z, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
+    );
+    // Each pair of digits: 16 * first + second, then the sixteen bytes in order.
+    let weights = _mm_set1_epi16(0x0110);
+    let bytes = _mm_packus_epi16(
+        _mm_maddubs_epi16(lo, weights),
+        _mm_maddubs_epi16(hi, weights),
+    );
+    let mut out = [0u8; 16];
+    // SAFETY: stores 16 bytes into the 16-byte array, unaligned.
+    unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), bytes) };
+    Some(Guid(u128::from_be_bytes(out)))
+}
+
+/// [`Guid::parse36`] with 64-bit words, on any CPU.
+fn parse36_words(b: &[u8; 36]) -> Option<Guid> {
+    // Four words of eight digits, each read with whole-word loads: 0..8, 9..13 + 14..18,
+    // 19..23 + 24..28, 28..36.
+    let (w8, w4) = (word8(b), word4(b));
+    let a = w8(0);
+    let c = w4(9) | w4(14) << 32;
+    let d = w4(19) | w4(24) << 32;
+    let e = w8(28);
+    let dashes = [b[8], b[13], b[18], b[23]] == *b"----";
+    // All four words checked before one branch: a GUID is nearly always well formed.
+    let (a, ok_a) = hex8(a);
+    let (c, ok_c) = hex8(c);
+    let (d, ok_d) = hex8(d);
+    let (e, ok_e) = hex8(e);
+    if !(dashes & ok_a & ok_c & ok_d & ok_e) {
+        return None;
+    }
+    let hi = u64::from(a) << 32 | u64::from(c);
+    let lo = u64::from(d) << 32 | u64::from(e);
+    Some(Guid(u128::from(hi) << 64 | u128::from(lo)))
 }
 
 /// The eight bytes of `b` from `at` as a little-endian word (0 past the end, which the
@@ -192,6 +273,7 @@ mod tests {
                 let mut b = base;
                 b[pos] = byte;
                 assert_eq!(Guid::parse36(&b), by_table(&b), "{pos} {byte:#x}");
+                assert_eq!(parse36_words(&b), by_table(&b), "{pos} {byte:#x}");
             }
         }
         let all = *b"ffffffff-FFFF-ffff-FfFf-ffffffffffff";
