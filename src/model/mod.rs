@@ -386,10 +386,25 @@ pub mod methods {
 
     /// The bit of a method name (case-insensitive), or 0 when unknown.
     pub fn bit(name: &str) -> u32 {
+        // Graph's own spelling first (a length check and one comparison per name), then any
+        // other case.
         NAMES
             .iter()
-            .position(|n| n.eq_ignore_ascii_case(name))
+            .position(|n| *n == name)
+            .or_else(|| NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)))
             .map_or(0, |i| 1 << i)
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn every_name_in_any_case_has_its_bit() {
+        for (i, n) in NAMES.iter().enumerate() {
+            assert_eq!(bit(n), 1 << i);
+            assert_eq!(bit(&n.to_uppercase()), 1 << i);
+            assert_eq!(bit(&n.to_lowercase()), 1 << i);
+        }
+        assert_eq!(bit("mobilePhones"), 0);
+        assert_eq!(bit(""), 0);
     }
 }
 

@@ -172,6 +172,20 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     if len != b.len() {
         return false;
     }
+    #[cfg(target_arch = "x86_64")]
+    if (16..=32).contains(&len) {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; the loads read bytes 0..16 and
+        // len - 16..len of two slices of length len >= 16.
+        return unsafe {
+            let load = |x: &[u8], at: usize| _mm_loadu_si128(x.as_ptr().add(at).cast());
+            let eq = _mm_and_si128(
+                _mm_cmpeq_epi8(load(a, 0), load(b, 0)),
+                _mm_cmpeq_epi8(load(a, len - 16), load(b, len - 16)),
+            );
+            _mm_movemask_epi8(eq) == 0xffff
+        };
+    }
     if len >= 8 {
         // Eight bytes at a time, the last word overlapping the one before.
         let mut i = 0;
@@ -1001,6 +1015,21 @@ mod tests {
             }
         }
         assert!(fast > 100);
+    }
+
+    /// `same` is `==` for every length up to 40 and a difference at every position.
+    #[test]
+    fn same_is_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same(&a, &a.clone()), "{len}");
+            for pos in 0..len {
+                let mut b = a.clone();
+                b[pos] ^= 0x20;
+                assert!(!same(&a, &b), "{len} {pos}");
+            }
+            assert!(!same(&a, &[a.as_slice(), b"x"].concat()));
+        }
     }
 
     #[test]
