@@ -208,20 +208,22 @@ pub fn domain_lower(addr: &str) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
+/// The high bit of each byte of `v` that is in `'A'..='Z'`, for `v` with every high bit clear
+/// (so that no carry crosses a byte): a byte is at least `'A'` and not above `'Z'`.
+#[inline]
+fn upper_bytes(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let ge_a = v.wrapping_add(ONES * u64::from(0x80 - b'A'));
+    let gt_z = v.wrapping_add(ONES * u64::from(0x7f - b'Z'));
+    ge_a & !gt_z & (ONES * 0x80)
+}
+
 /// Whether `b` has an upper-case ASCII letter or a non-ASCII byte, that is whether
 /// lower-casing could change it: eight bytes at a time.
 #[inline]
 fn needs_folding(b: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    let hit = |v: u64| {
-        // As in `ascii_key`: with the high bits cleared no carry crosses a byte; a byte is
-        // in 'A'..='Z' when it is at least 'A' and not above 'Z'.
-        let x = v & !HIGH;
-        let ge_a = x.wrapping_add(ONES * u64::from(0x80 - b'A'));
-        let gt_z = x.wrapping_add(ONES * u64::from(0x7f - b'Z'));
-        (v | ge_a & !gt_z) & HIGH != 0
-    };
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let hit = |v: u64| (v & HIGH | upper_bytes(v & !HIGH)) != 0;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
         let mut word = [0u8; 8];
@@ -270,15 +272,8 @@ pub fn address_key(s: &str) -> u64 {
 /// [`address_key`] of trimmed ASCII text.
 fn ascii_key(t: &str) -> u64 {
     let mut h = rustc_hash::FxHasher::default();
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let lower = |v: u64| {
-        // Bytes in 'A'..='Z' gain 0x20 (all bytes are ASCII here, so no carries cross bytes).
-        let ge_a = v.wrapping_add(ONES * u64::from(0x80 - b'A'));
-        let gt_z = v.wrapping_add(ONES * u64::from(0x7f - b'Z'));
-        let upper = ge_a & !gt_z & HIGH;
-        v | (upper >> 2)
-    };
+    // Bytes in 'A'..='Z' gain 0x20 (all bytes are ASCII here).
+    let lower = |v: u64| v | (upper_bytes(v) >> 2);
     let b = t.as_bytes();
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {

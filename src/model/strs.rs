@@ -145,7 +145,7 @@ impl<'a> StrSink<'a> {
 
     /// The number of the domain of a user's UPN (see [`UpnDomains`](super::UpnDomains)).
     pub fn upn_domain(&self, upn: &super::Upn<'_>) -> UpnDomain {
-        self.interners.upn_domains.of_upn(upn)
+        self.interners.upn_domains.of(upn)
     }
 
     /// Records `s`: as a span when it lies inside this sink's buffer, else as an owned copy.

@@ -78,13 +78,9 @@ impl Interned for Box<str> {
 pub struct UpnDomainInterner(Interner<Box<str>>);
 
 impl UpnDomainInterner {
-    /// The domain of `upn` (`None`: the user has no UPN).
-    pub fn of(&self, upn: Option<&str>) -> UpnDomain {
-        self.of_upn(&Upn::new(upn.unwrap_or_default()))
-    }
-
-    /// The domain of a UPN already prepared (an absent UPN is the empty one).
-    pub fn of_upn(&self, upn: &Upn<'_>) -> UpnDomain {
+    /// The domain of a user's UPN, prepared once for the user (an absent UPN is the empty
+    /// one).
+    pub fn of(&self, upn: &Upn<'_>) -> UpnDomain {
         if upn.is_blank() {
             return UpnDomain::BLANK;
         }
@@ -134,7 +130,7 @@ mod tests {
             Some("d@"),
         ]
         .into_iter()
-        .map(|u| i.of(u))
+        .map(|u| i.of(&Upn::new(u.unwrap_or_default())))
         .collect();
         let (domains, re) = i.finish();
         let got: Vec<UpnDomain> = got.into_iter().map(|d| re.apply(d)).collect();

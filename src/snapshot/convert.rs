@@ -44,6 +44,7 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         | bit(&w.mobile_phone, MOBILE_PHONE)
         | bit(&w.business_phones, BUSINESS_PHONES);
     let upn = w.user_principal_name.val();
+    let upn_text = upn.as_ref().map_or("", |u| &*u.0);
     let mut flags = 0;
     if w.account_enabled.val() == Some(false) {
         flags |= user_flags::DISABLED;
@@ -56,13 +57,8 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
         .val()
         .is_some_and(|t| trim(&t.0).eq_ignore_ascii_case("guest"));
     // Most UPNs hold no `#`: one search for it spares them the case-blind one for `#EXT#`.
-    let hash_in_upn = upn.as_ref().is_some_and(|u| u.0.contains('#'));
-    if guest_type
-        || hash_in_upn
-            && upn
-                .as_ref()
-                .is_some_and(|u| contains_ignore_case(&u.0, "#EXT#"))
-    {
+    let hash_in_upn = upn_text.contains('#');
+    if guest_type || hash_in_upn && contains_ignore_case(upn_text, "#EXT#") {
         flags |= user_flags::GUEST;
     }
     if w.external_user_state
@@ -114,7 +110,6 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
             assigned_by_group: st.assigned_by_group,
         })
         .collect();
-    let upn_text = upn.as_ref().map_or("", |u| &*u.0);
     let mail = w.mail.val();
     if same_address(upn_text, mail.as_ref().map_or("", |m| &*m.0)) {
         flags |= user_flags::MAIL_IS_UPN;
