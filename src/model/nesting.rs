@@ -4,14 +4,16 @@
 //! quadratic in a chain of groups each nesting the next).
 
 use super::{Member, Tenant};
-use rustc_hash::FxHashSet;
 
 impl Tenant {
     /// The user members of the groups `roots`, direct and through nested groups, each once, in
     /// index order. Cycles in the nesting are safe.
     pub fn transitive_user_members(&self, roots: impl IntoIterator<Item = u32>) -> Vec<u32> {
-        let mut seen_groups = FxHashSet::default();
-        let mut users = FxHashSet::default();
+        // Bit sets, not hash sets: a scope group of a million users would otherwise be a
+        // million random inserts into a table far bigger than the cache; the users' bits are
+        // then read out in index order, with no sort.
+        let mut seen_groups = Bits::new(self.groups.items.len());
+        let mut users = Bits::new(self.users.items.len());
         let mut stack: Vec<u32> = roots
             .into_iter()
             .filter(|&g| seen_groups.insert(g))
@@ -34,9 +36,7 @@ impl Tenant {
                 }
             }
         }
-        let mut v: Vec<u32> = users.into_iter().collect();
-        v.sort_unstable();
-        v
+        users.ones()
     }
 
     /// For every group, whether it has a user member, directly or through nested groups: from
@@ -81,6 +81,51 @@ impl Tenant {
     }
 }
 
+/// A set of indices below a fixed bound, one bit each. An index out of bounds is never in it
+/// and is not inserted (the model's indices are in bounds; this keeps a slip from panicking).
+struct Bits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Bits {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
+    }
+
+    /// Adds `i`; whether it was new.
+    fn insert(&mut self, i: u32) -> bool {
+        if i as usize >= self.len {
+            return false;
+        }
+        let bit = 1u64 << (i % 64);
+        match self.words.get_mut(i as usize / 64) {
+            Some(w) if *w & bit == 0 => {
+                *w |= bit;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The indices in the set, ascending.
+    fn ones(&self) -> Vec<u32> {
+        let n = self.words.iter().map(|w| w.count_ones() as usize).sum();
+        let mut v = Vec::with_capacity(n);
+        for (k, &w) in self.words.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                v.push(k as u32 * 64 + w.trailing_zeros());
+                w &= w - 1;
+            }
+        }
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::Tenant;
@@ -118,6 +163,18 @@ mod tests {
             "groups": groups,
         });
         crate::snapshot::load_bytes("t.json", serde_json::to_vec(&doc).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn bits_hold_each_index_once_and_read_out_ascending() {
+        let mut b = super::Bits::new(130);
+        for i in [129, 0, 64, 63, 1, 64, 129] {
+            b.insert(i);
+        }
+        assert!(!b.insert(63));
+        assert!(!b.insert(130) && !b.insert(u32::MAX));
+        assert_eq!(b.ones(), vec![0, 1, 63, 64, 129]);
+        assert_eq!(super::Bits::new(0).ones(), Vec::<u32>::new());
     }
 
     #[test]
