@@ -6,6 +6,12 @@
 # Prints a Markdown table: wall time (best of RUNS), MB/s, ratio to the floor, peak RSS, and the
 # share of the run spent writing the JSON report.
 #
+# Each input is dropped from the page cache and read back before it is measured, so that it is
+# cached as a file read from disk is (a file just written by the generator sits in small
+# folios, mapped with 4 KB pages; read back, in large ones mapped with 2 MB pages where the
+# kernel does that: see docs/performance.md, "Linearity"), and each report is written to a new
+# file (see measure.sh).
+#
 #   scripts/bench.sh                 # SIZES="250000 500000 1000000" RUNS=3
 #   SIZES=100000 RUNS=1 scripts/bench.sh
 set -euo pipefail
@@ -20,15 +26,23 @@ bin=target/release
 # shellcheck source=scripts/measure.sh
 source scripts/measure.sh
 
+# Drops FILE from the page cache (after writing out what is dirty) and reads it back.
+recache() {
+  sync
+  dd if="$1" iflag=nocache count=0 status=none
+  cat "$1" >/dev/null
+}
+
 echo "| users | file MB | floor s | tenantlint s | MB/s | ratio to floor | peak RSS MB | RSS over file MB | findings | report share |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $sizes; do
   f="$dir/tenant-$n.json"
   [ -f "$f" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$f"
-  cat "$f" >/dev/null
+  recache "$f"
   bytes=$(stat -c %s "$f")
   read -r floor _ < <(measure "$bin/examples/floor" "$f")
-  read -r wall rss < <(measure "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json")
+  read -r wall rss < <(fresh="$dir/report-$n.json" measure "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json")
+  rm -f "$dir/report-$n.json"; sync
   timing=$(TENANTLINT_TIMINGS=1 "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json" 2>&1 >/dev/null)
   findings=$(grep -o '"fingerprint"' "$dir/report-$n.json" | wc -l)
   report=$(echo "$timing" | awk '/timing: report/ {print $3}')
@@ -45,7 +59,8 @@ done
 n=${REPORT_USERS:-1500000}
 f="$dir/tenant-$n.json"
 [ -f "$f" ] || "$bin/examples/gen_tenant" --users "$n" --seed 1 --out "$f"
-cat "$f" >/dev/null
+recache "$f"
+rm -f "$dir/report-$n.json"; sync
 timing=$(TENANTLINT_TIMINGS=1 /usr/bin/time -f "wall %e" "$bin/tenantlint" check "$f" --format json --fail-on never --quiet -o "$dir/report-$n.json" 2>&1 >/dev/null)
 findings=$(grep -o '"fingerprint"' "$dir/report-$n.json" | wc -l)
 echo
