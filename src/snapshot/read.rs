@@ -309,11 +309,17 @@ fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
     let buf = if len < MAP_MIN || !map_budget() {
         read()?
     } else {
-        // SAFETY: the map is read-only; tenantlint never writes its input. A file truncated by
-        // another process while mapped is outside what a linter can defend against.
-        match unsafe { memmap2::MmapOptions::new().populate().map(&f) } {
-            Ok(m) => Buf::Mapped(m),
-            Err(_) => read()?,
+        // The length is given (memmap2 would otherwise ask the file for it again: a second
+        // `statx` per file, two thousand of them for a directory of page files).
+        let map = |n: usize| {
+            // SAFETY: the map is read-only; tenantlint never writes its input. A file
+            // truncated by another process while mapped is outside what a linter can defend
+            // against.
+            unsafe { memmap2::MmapOptions::new().len(n).populate().map(&f) }.ok()
+        };
+        match usize::try_from(len).ok().and_then(map) {
+            Some(m) => Buf::Mapped(m),
+            None => read()?,
         }
     };
     let mut file = finish(name, buf)?;
