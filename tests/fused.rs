@@ -161,3 +161,83 @@ fn the_splitter_takes_over_mid_array_as_if_alone() {
         }
     }
 }
+
+/// A directory of Graph page files, whose arrays are read a whole file per task ahead of the
+/// splitter (src/snapshot/split.rs, `split_all`): the same findings as the single file, whatever
+/// the thread count, through pages of every form (links before and after `value`, an empty
+/// page, a bare array, a user the fast reader leaves to the splitter mid-page, PowerShell's
+/// `Value`), in groups of files; and a fault in a late page is the same one-line error.
+#[test]
+fn page_files_read_ahead_are_the_single_file() {
+    let n = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut u = users(n);
+    u[1234] = json!({"Id": id(1234), "UserPrincipalName": "user1234@contoso.com",
+        "AssignedLicenses": [{"SkuId": SKU}], "UsageLocation": null});
+    let single = write(&dir, "single.json", &snapshot(u.clone()), true);
+    let (code, want, err) = check(&single, 1, &[]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let tree = |u: &[Value], name: &str| -> String {
+        let root = dir.path().join(name);
+        let pages = root.join("users");
+        std::fs::create_dir_all(&pages).unwrap();
+        let mut whole = snapshot(Vec::new());
+        let users = whole.as_object_mut().unwrap().remove("users");
+        assert!(users.is_some());
+        let skus = whole
+            .as_object_mut()
+            .unwrap()
+            .remove("subscribedSkus")
+            .unwrap();
+        std::fs::write(root.join("subscribedSkus.json"), skus.to_string()).unwrap();
+        std::fs::write(root.join("tenant.json"), whole.to_string()).unwrap();
+        let link = "https://graph.microsoft.com/v1.0/users?$skiptoken=x";
+        let mut at = 0;
+        for k in 0.. {
+            if at >= u.len() {
+                break;
+            }
+            let size = [70, 1, 0, 130, 55][k % 5];
+            let chunk = u[at..(at + size).min(u.len())].to_vec();
+            at += size;
+            let page = match k % 6 {
+                0 => json!({"@odata.context": "x", "value": chunk, "@odata.nextLink": link}),
+                1 => json!({"@odata.nextLink": link, "value": chunk}),
+                2 => json!(chunk),
+                3 => json!({"Value": chunk}),
+                _ => json!({"value": chunk}),
+            };
+            let text = if k % 2 == 0 {
+                serde_json::to_string_pretty(&page).unwrap()
+            } else {
+                page.to_string()
+            };
+            std::fs::write(pages.join(format!("page-{k:04}.json")), text).unwrap();
+        }
+        root.display().to_string()
+    };
+    let pages = tree(&u, "pages");
+    for threads in [1, 2, 8] {
+        let (code, got, err) = check(&pages, threads, &[]);
+        assert_eq!(code, Some(0), "{err}");
+        let (got, want): (Value, Value) = (
+            serde_json::from_slice(&got).unwrap(),
+            serde_json::from_slice(&want).unwrap(),
+        );
+        assert_eq!(got["findings"].as_array().unwrap().len(), n);
+        assert_eq!(got["findings"], want["findings"], "--threads {threads}");
+        assert_eq!(got["summary"], want["summary"], "--threads {threads}");
+    }
+
+    let mut u = users(n);
+    u[2900]["accountEnabled"] = json!("yes");
+    let pages = tree(&u, "fault");
+    let (code, _, first) = check(&pages, 1, &[]);
+    assert_eq!(code, Some(2), "{first}");
+    assert!(first.contains("accountEnabled"), "{first}");
+    assert_eq!(first.lines().count(), 1, "{first}");
+    for threads in [2, 8] {
+        assert_eq!(check(&pages, threads, &[]).2, first, "--threads {threads}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::convert;
 use super::fast;
-use super::fused::Stop;
+use super::fused::{Piece, Stop};
 use super::keys;
 use super::read::File;
 use super::wire::*;
@@ -56,6 +56,9 @@ pub(super) struct Coll<'a, W, T> {
     /// The same reader from a byte of a whole file, returning where the element ends: reads
     /// arrays straight from the file, in parallel (see [`super::fused`]).
     pub(super) fast_at: Option<fast::ReadAt<'a, T>>,
+    /// Arrays read ahead of the splitter ([`Submit::read_ahead`]), by file, until the
+    /// splitter reaches them.
+    ahead: Mutex<Vec<(u32, Piece<T>)>>,
 }
 
 impl<'a, W, T> Coll<'a, W, T> {
@@ -69,6 +72,7 @@ impl<'a, W, T> Coll<'a, W, T> {
             conv,
             fast: None,
             fast_at: None,
+            ahead: Mutex::new(Vec::new()),
         }
     }
 
@@ -197,6 +201,10 @@ pub(super) trait Submit<'a>: Sync {
         start: usize,
         seq: &mut usize,
     ) -> Option<Stop>;
+    /// Reads the array that starts at `start` of file `file` ahead of the splitter, for
+    /// [`Submit::fused`] to take when the splitter gets there (nothing when the collection has
+    /// no fast reader; see [`super::fused::read_ahead`]).
+    fn read_ahead(&self, ctx: &Ctx<'a>, file: u32, text: &'a str, start: usize);
 }
 
 impl<'a, W, T> Submit<'a> for Coll<'a, W, T>
@@ -229,9 +237,38 @@ where
         seq: &mut usize,
     ) -> Option<Stop> {
         let fast_at = self.fast_at?;
+        // What was read ahead of this file; anything left of the files before it is dropped
+        // (the splitter passed them without reaching their arrays).
+        let ahead = {
+            let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+            let mine = ahead
+                .iter()
+                .position(|(f, _)| *f == file)
+                .map(|k| ahead.swap_remove(k).1);
+            ahead.retain(|(f, _)| *f > file);
+            mine
+        };
         Some(super::fused::array(
-            self, fast_at, ctx, file, text, start, seq,
+            self,
+            fast_at,
+            ctx,
+            (file, text),
+            start,
+            seq,
+            ahead,
         ))
+    }
+
+    fn read_ahead(&self, ctx: &Ctx<'a>, file: u32, text: &'a str, start: usize) {
+        let Some(fast_at) = self.fast_at else {
+            return;
+        };
+        if let Some(p) = super::fused::read_ahead(fast_at, ctx, file, text, start) {
+            self.ahead
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((file, p));
+        }
     }
 
     fn submit<'s>(

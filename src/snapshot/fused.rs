@@ -47,7 +47,7 @@ const MIN_PIECE: usize = 1 << 20;
 const MAX_PATTERN: usize = 160;
 
 /// The elements of one piece, read from `start`.
-struct Piece<T> {
+pub(super) struct Piece<T> {
     start: usize,
     items: Vec<T>,
     at: Vec<Loc>,
@@ -174,21 +174,48 @@ fn follows_element(b: &[u8], x: usize) -> bool {
     }
 }
 
-/// Reads the array of `coll` in `text` from `start` (an element is expected there), in rounds
-/// of [`WINDOW`] bytes cut into pieces read in parallel. Batches are numbered from `*seq` on.
-pub(super) fn array<'a, W, T>(
-    coll: &Coll<'a, W, T>,
+/// Reads a whole array on this thread, ahead of the splitter (a Graph page file of a
+/// directory, while the splitter is busy with the files before it: see
+/// [`super::split::split_all`]): the elements from `start` until the array closes or the fast
+/// reader stops, as [`array`] would read them. `None` when the text runs on for more than a
+/// round from `start` (that is read in rounds, on every core), or ends inside the array.
+pub(super) fn read_ahead<'a, T>(
     fast_at: ReadAt<'a, T>,
     ctx: &Ctx<'a>,
     file: u32,
     text: &'a str,
     start: usize,
+) -> Option<Piece<T>> {
+    if text.len().saturating_sub(start) > WINDOW {
+        return None;
+    }
+    let p = piece(fast_at, ctx, file, text, (start, text.len()));
+    p.end.is_err().then_some(p)
+}
+
+/// Reads the array of `coll` in `text` from `start` (an element is expected there), in rounds
+/// of [`WINDOW`] bytes cut into pieces read in parallel. Batches are numbered from `*seq` on.
+/// `ahead` is what [`read_ahead`] read of this file, taken as it is when it starts at `start`.
+pub(super) fn array<'a, W, T>(
+    coll: &Coll<'a, W, T>,
+    fast_at: ReadAt<'a, T>,
+    ctx: &Ctx<'a>,
+    (file, text): (u32, &'a str),
+    start: usize,
     seq: &mut usize,
+    ahead: Option<Piece<T>>,
 ) -> Stop
 where
     W: Deserialize<'a> + 'a,
     T: Send + 'a,
 {
+    if let Some(p) = ahead
+        && p.start == start
+        && let Err(stop) = p.end
+    {
+        coll.add_elements(seq, p.items, p.at, p.props);
+        return stop;
+    }
     let b = text.as_bytes();
     let threads = rayon::current_num_threads().max(1);
     let cuts = if threads > 1 {

@@ -4,6 +4,7 @@
 //! into raw collection elements, and the elements are parsed in parallel straight into the
 //! compact model. Every error names the file, line:column and JSON path.
 
+mod ahead;
 mod assemble;
 mod coll;
 mod convert;

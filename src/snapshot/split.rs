@@ -2,6 +2,7 @@
 //! (the snapshot head: `exportedAt`, `tenant`, policies, group members).
 
 use super::Located;
+use super::ahead;
 use super::coll::{Colls, Ctx, Elem, Submit, found};
 use super::fused::Stop;
 use super::keys;
@@ -684,6 +685,12 @@ fn split_bundle<'s, 'a: 's>(
 
 /// Splits the files one after the other on this thread (the pool parses the batches
 /// meanwhile), stopping at the first file that fails. Returns each file's [`Head`].
+///
+/// The files of a directory are taken in groups ([`ahead::groups`]): while this thread
+/// splits one group, the pool reads the arrays of the next group's Graph page files, a whole
+/// file per task ([`Submit::read_ahead`]), and the splitter takes them as they are when it
+/// reaches them. A page file of a thousand users is too short to be worth cutting into pieces,
+/// and reading it alone, a round at a time, left the other cores waiting at every file.
 pub(super) fn split_all<'s, 'a: 's>(
     scope: &rayon::Scope<'s>,
     ctx: &'s Ctx<'a>,
@@ -699,24 +706,69 @@ pub(super) fn split_all<'s, 'a: 's>(
         sent: [0; CollectionKind::ALL.len()],
     };
     let mut heads = Vec::new();
-    let n = roles.map_or(1, <[Role]>::len);
-    for (file, f) in ctx.files.iter().enumerate().take(n) {
-        sp.file = file;
-        sp.reported = 0;
-        let r = match roles {
-            None => split_document(&mut sp, colls),
-            #[allow(clippy::indexing_slicing, reason = "file < n = roles.len()")]
-            Some(roles) => split_file(&mut sp, colls, roles[file]),
-        };
-        match r {
-            Ok(h) => heads.push((file, h)),
+    let Some(roles) = roles else {
+        sp.file = 0;
+        match split_document(&mut sp, colls) {
+            Ok(h) => heads.push((0, h)),
             Err(e) => {
                 ctx.fail(e);
                 return heads;
             }
         }
-        ctx.progress.advance((f.text().len() - sp.reported) as u64);
+        if let Some(f) = ctx.files.first() {
+            ctx.progress.advance((f.text().len() - sp.reported) as u64);
+        }
+        sp.flush(colls);
+        return heads;
+    };
+    let n = roles.len().min(ctx.files.len());
+    let groups = ahead::groups(ctx.files.get(..n).unwrap_or_default());
+    let mut split = 0..0;
+    for next in groups.into_iter().map(Some).chain([None]) {
+        let ok = rayon::in_place_scope(|s| {
+            if let Some(next) = next.clone() {
+                s.spawn(move |_| {
+                    use rayon::prelude::*;
+                    next.into_par_iter()
+                        .for_each(|file| ahead::read(ctx, colls, roles, file));
+                });
+            }
+            split_files(&mut sp, colls, roles, split.clone(), &mut heads)
+        });
+        if !ok {
+            return heads;
+        }
+        split = next.unwrap_or(0..0);
     }
     sp.flush(colls);
     heads
+}
+
+/// Splits the files `range` in order; `false` at the first that fails (reported to the
+/// context).
+fn split_files<'s, 'a: 's>(
+    sp: &mut Splitter<'_, 's, 'a>,
+    colls: &'s Colls<'a>,
+    roles: &[Role],
+    range: std::ops::Range<usize>,
+    heads: &mut Vec<(usize, Head)>,
+) -> bool {
+    for file in range {
+        let (Some(&role), Some(f)) = (roles.get(file), sp.ctx.files.get(file)) else {
+            continue;
+        };
+        sp.file = file;
+        sp.reported = 0;
+        match split_file(sp, colls, role) {
+            Ok(h) => heads.push((file, h)),
+            Err(e) => {
+                sp.ctx.fail(e);
+                return false;
+            }
+        }
+        sp.ctx
+            .progress
+            .advance((f.text().len() - sp.reported) as u64);
+    }
+    true
 }
