@@ -9,8 +9,8 @@
 # Each input is dropped from the page cache and read back before it is measured, so that it is
 # cached as a file read from disk is (a file just written by the generator sits in small
 # folios, mapped with 4 KB pages; read back, in large ones mapped with 2 MB pages where the
-# kernel does that: see docs/performance.md, "Linearity"), and each report is written to a new
-# file (see measure.sh).
+# kernel does that: see docs/performance.md, "Linearity and the page cache"), and each report
+# is written to a new file (see measure.sh).
 #
 #   scripts/bench.sh                 # SIZES="250000 500000 1000000" RUNS=3
 #   SIZES=100000 RUNS=1 scripts/bench.sh

@@ -707,18 +707,9 @@ pub(super) fn split_all<'s, 'a: 's>(
     };
     let mut heads = Vec::new();
     let Some(roles) = roles else {
-        sp.file = 0;
-        match split_document(&mut sp, colls) {
-            Ok(h) => heads.push((0, h)),
-            Err(e) => {
-                ctx.fail(e);
-                return heads;
-            }
+        if split_one(&mut sp, 0, &mut heads, |sp| split_document(sp, colls)) {
+            sp.flush(colls);
         }
-        if let Some(f) = ctx.files.first() {
-            ctx.progress.advance((f.text().len() - sp.reported) as u64);
-        }
-        sp.flush(colls);
         return heads;
     };
     let n = roles.len().min(ctx.files.len());
@@ -753,22 +744,35 @@ fn split_files<'s, 'a: 's>(
     range: std::ops::Range<usize>,
     heads: &mut Vec<(usize, Head)>,
 ) -> bool {
-    for file in range {
-        let (Some(&role), Some(f)) = (roles.get(file), sp.ctx.files.get(file)) else {
-            continue;
+    range.into_iter().all(|file| {
+        let Some(&role) = roles.get(file) else {
+            return true;
         };
-        sp.file = file;
-        sp.reported = 0;
-        match split_file(sp, colls, role) {
-            Ok(h) => heads.push((file, h)),
-            Err(e) => {
-                sp.ctx.fail(e);
-                return false;
-            }
+        split_one(sp, file, heads, |sp| split_file(sp, colls, role))
+    })
+}
+
+/// Splits file `file` with `split`; `false` when it fails (reported to the context).
+fn split_one<'s, 'a: 's, 'p>(
+    sp: &mut Splitter<'p, 's, 'a>,
+    file: usize,
+    heads: &mut Vec<(usize, Head)>,
+    split: impl FnOnce(&mut Splitter<'p, 's, 'a>) -> Result<Head, Located>,
+) -> bool {
+    let Some(f) = sp.ctx.files.get(file) else {
+        return true;
+    };
+    sp.file = file;
+    sp.reported = 0;
+    match split(sp) {
+        Ok(h) => heads.push((file, h)),
+        Err(e) => {
+            sp.ctx.fail(e);
+            return false;
         }
-        sp.ctx
-            .progress
-            .advance((f.text().len() - sp.reported) as u64);
     }
+    sp.ctx
+        .progress
+        .advance((f.text().len() - sp.reported) as u64);
     true
 }
