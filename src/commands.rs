@@ -103,9 +103,12 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
             "note: redacting with a random key: the pseudonyms differ from run to run (give --redact-key, --redact-key-file or TENANTLINT_REDACT_KEY to keep them)"
         );
     }
+    let lines = std::iter::once(s.format)
+        .chain(s.reports.iter().map(|r| r.0))
+        .any(report::Format::places_findings);
     let mut loaded = Vec::with_capacity(s.snapshots.len());
     for spec in &s.snapshots {
-        let (tenant, now, now_source, result) = lint(s, spec, &files, timings, None)?;
+        let (tenant, now, now_source, result) = lint(s, spec, &files, lines, timings, None)?;
         loaded.push((spec, tenant, now, now_source, result));
     }
     let reports: Vec<Report> = loaded
@@ -154,19 +157,21 @@ type Linted = (crate::model::Tenant, i64, NowSource, engine::RunResult);
 /// Loads one snapshot and lints it: rules, severity overrides and exemptions, the baseline,
 /// then redaction. `files` are the run's report files (none may be the snapshot itself).
 /// Snapshots loaded at the same time share `bars`, so that their progress bars do not draw
-/// over each other.
+/// over each other. With `lines`, the load builds the line index that reports placing
+/// findings at lines use.
 fn lint(
     s: &CheckSettings,
     spec: &str,
     files: &[(report::Format, &Path, String)],
+    lines: bool,
     timings: bool,
     bars: Option<&indicatif::MultiProgress>,
 ) -> Result<Linted, Error> {
     let start = std::time::Instant::now();
     let tenant = if s.quiet || !io::stderr().is_terminal() {
-        snapshot::load(spec)?
+        snapshot::load_with(spec, &(), lines)?
     } else {
-        snapshot::load_with_progress(spec, &Bar::new(spec, bars.cloned()))?
+        snapshot::load_with(spec, &Bar::new(spec, bars.cloned()), lines)?
     };
     let loaded_at = start.elapsed();
     for (_, out, label) in files {
@@ -216,7 +221,7 @@ fn baseline(s: &CheckSettings, out: &Path) -> Result<Exit, Error> {
     output_target(&label, out)?;
     let files = [(report::Format::Json, out, label)];
     let spec = s.snapshots.first().map_or("-", String::as_str);
-    let (tenant, _, _, result) = lint(s, spec, &files, false, None)?;
+    let (tenant, _, _, result) = lint(s, spec, &files, false, false, None)?;
     write_atomically(out, |w| crate::baseline::write(&result.findings, spec, w))?;
     if !s.quiet {
         eprintln!(
@@ -255,10 +260,11 @@ fn diff(
     for (_, path, label) in &files {
         output_target(label, path)?;
     }
+    let lines = format == report::diff::DiffFormat::Sarif;
     let bars = indicatif::MultiProgress::new();
     let (a, b) = rayon::join(
-        || lint(s, old, &files, timings, Some(&bars)),
-        || lint(s, new, &files, timings, Some(&bars)),
+        || lint(s, old, &files, lines, timings, Some(&bars)),
+        || lint(s, new, &files, lines, timings, Some(&bars)),
     );
     // When both fail, OLD's error is the one reported (whichever failed first).
     let (a, b) = (a?, b?);

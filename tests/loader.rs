@@ -1441,6 +1441,9 @@ fn locations_resolve_to_file_line_and_column() {
         assert_eq!((place.end_line, place.end_column), (end_line, end_column));
         assert!(place.end_line > place.line, "pretty-printed: {place:?}");
     }
+    // The same places with the line index the load builds for SARIF and GitHub reports.
+    let indexed = tenantlint::snapshot::load_with(&single(), &(), true).unwrap();
+    assert_eq!(indexed.places(&locs), places);
     // Objects found by kind and id, as reports name them: users, policies, the tenant.
     let ids: Vec<String> = t.users.items.iter().map(|u| u.id.to_string()).collect();
     let found = t.locate(ids.iter().map(|id| (ObjKind::User, id.as_str())));
@@ -1476,6 +1479,8 @@ fn locations_resolve_to_file_line_and_column() {
         locs.reverse();
         ids.reverse();
         let places = t.places(&locs);
+        let indexed = tenantlint::snapshot::load_with(&fixture(tree), &(), true).unwrap();
+        assert_eq!(indexed.places(&locs), places);
         let mut files = std::collections::BTreeSet::new();
         for (p, id) in places.into_iter().zip(&ids) {
             let p = p.unwrap();

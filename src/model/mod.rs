@@ -9,6 +9,7 @@ mod guid;
 mod intern;
 mod items;
 mod licenses;
+pub mod lines;
 mod loc;
 mod locate;
 mod nesting;

@@ -1,5 +1,6 @@
 //! Turning a [`Loc`] into a file, line and column, for reports that point at lines.
 
+use super::lines::Lines;
 use super::{Loc, Tenant};
 use rayon::prelude::*;
 use std::path::Path;
@@ -15,6 +16,8 @@ pub struct Source {
     /// A bundle's segment starts, as offsets into its text (one Export-Entra file each);
     /// empty for any other file.
     pub segments: Box<[usize]>,
+    /// The text's line index, when the load built it (see [`Lines`]).
+    pub lines: Option<Lines>,
 }
 
 /// Where an object is: its file (`None` for standard input), and the 1-based line and column
@@ -38,96 +41,69 @@ impl Source {
 }
 
 impl Tenant {
-    /// The places of `locs`, in their order. Each distinct object is scanned once for its end
-    /// and each file's text is read once, up to the last place asked for in it, so the cost
-    /// is linear in the input whatever the number of findings (objects do not overlap). Both
-    /// run in parallel: the gaps between consecutive places are counted on every core, then a
-    /// short serial pass adds them up.
+    /// The places of `locs`, in their order. Each distinct object is scanned once for its end,
+    /// and its start and end are placed with its file's line index ([`Lines`]): the one the
+    /// load built when asked to, or one counted here (once per call and file). The cost is
+    /// linear in the input whatever the number of findings, and all of it runs on every core.
     pub fn places(&self, locs: &[Loc]) -> Vec<Option<Place<'_>>> {
         let mut uniq = locs.to_vec();
         uniq.par_sort_unstable();
         uniq.dedup();
-        let ends: Vec<Option<usize>> = uniq
-            .par_iter()
-            .map(|loc| Some(value_end(self.text_of(loc.file())?, loc.offset())))
+        let mut files: Vec<u32> = uniq.iter().map(|l| l.file()).collect();
+        files.dedup();
+        let built: Vec<(u32, Lines)> = files
+            .into_iter()
+            .filter(|&f| {
+                self.info
+                    .sources
+                    .get(f as usize)
+                    .is_some_and(|s| s.lines.is_none())
+            })
+            .filter_map(|f| Some((f, Lines::build(self.text_of(f)?))))
             .collect();
-        // Every start and end, as (file, offset, slot): slot 2k is object k's start, 2k+1 its end.
-        let mut marks = Vec::with_capacity(uniq.len() * 2);
-        for (k, (loc, end)) in uniq.iter().zip(&ends).enumerate() {
-            if let Some(end) = *end {
-                marks.push((loc.file(), loc.offset(), 2 * k));
-                marks.push((loc.file(), end, 2 * k + 1));
-            }
-        }
-        marks.par_sort_unstable();
-        // Each mark's segment (a bundle's file) and the text since the mark before it in the
-        // same segment (or since the segment's start): its newlines, and the characters after
-        // the last of them (or all its characters when it has none).
-        let gaps: Vec<Option<(usize, usize, usize)>> = marks
+        let lines_of = |file: u32| {
+            let src = self.info.sources.get(file as usize)?;
+            src.lines.as_ref().or_else(|| {
+                let k = built.binary_search_by_key(&file, |b| b.0).ok()?;
+                built.get(k).map(|b| &b.1)
+            })
+        };
+        let placed: Vec<Option<Place<'_>>> = uniq
             .par_iter()
-            .enumerate()
-            .map(|(j, &(file, offset, _))| {
+            .map(|loc| {
+                let (file, offset) = (loc.file(), loc.offset());
                 let src = self.info.sources.get(file as usize)?;
                 let text = self.text_of(file)?;
-                let seg = src.segment(offset);
-                let seg_start = src.segments.get(seg).copied().unwrap_or(0);
-                let from = match j.checked_sub(1).and_then(|p| marks.get(p)) {
-                    Some(&(f, o, _)) if f == file && src.segment(o) == seg => o,
-                    _ => seg_start,
+                let lines = lines_of(file)?;
+                let end = value_end(text, offset);
+                // Lines and columns count from the start of the object's segment; the end is
+                // placed on from the start (an object is in one segment, unless it is cut off).
+                let place = |at: usize| {
+                    let seg = src.segment(at);
+                    let seg_start = src.segments.get(seg).copied().unwrap_or(0);
+                    (seg, lines.place(text, seg_start, at))
                 };
-                let gap = text.get(from..offset).unwrap_or_default();
-                Some(match memchr::memrchr(b'\n', gap) {
-                    Some(last) => (
-                        seg,
-                        count(gap, |b| b == b'\n'),
-                        chars(gap.get(last + 1..).unwrap_or_default()),
-                    ),
-                    None => (seg, 0, chars(gap)),
-                })
-            })
-            .collect();
-        let mut at = vec![(0usize, 0usize, None); uniq.len() * 2];
-        // The sweep: (file, segment, line, column) carried from one mark to the next within a
-        // file and segment.
-        let mut sweep: Option<(u32, usize, usize, usize)> = None;
-        for (&(file, _, slot), gap) in marks.iter().zip(gaps) {
-            let (Some(src), Some((seg, newlines, tail))) =
-                (self.info.sources.get(file as usize), gap)
-            else {
-                continue;
-            };
-            let (mut line, mut col) = match sweep {
-                Some((f, s, line, col)) if f == file && s == seg => (line, col),
-                _ => (1, 1),
-            };
-            if newlines > 0 {
-                line += newlines;
-                col = 1 + tail;
-            } else {
-                col += tail;
-            }
-            sweep = Some((file, seg, line, col));
-            let path = src.first.and_then(|f| {
-                let k = f as usize + if src.segments.is_empty() { 0 } else { seg };
-                self.info.files.get(k).map(|p| p.as_path())
-            });
-            if let Some(a) = at.get_mut(slot) {
-                *a = (line, col, Some(path));
-            }
-        }
-        locs.iter()
-            .map(|loc| {
-                let k = uniq.binary_search(loc).ok()?;
-                let &(line, column, file) = at.get(2 * k)?;
-                let &(end_line, end_column, _) = at.get(2 * k + 1)?;
+                let (seg, (line, column)) = place(offset);
+                let (end_line, end_column) = if src.segment(end) == seg {
+                    Lines::place_after(text, (line, column), offset, end)
+                } else {
+                    place(end).1
+                };
+                let path = src.first.and_then(|f| {
+                    let k = f as usize + if src.segments.is_empty() { 0 } else { seg };
+                    self.info.files.get(k).map(|p| p.as_path())
+                });
                 Some(Place {
-                    file: file?,
+                    file: path,
                     line,
                     column,
                     end_line,
                     end_column,
                 })
             })
+            .collect();
+        locs.iter()
+            .map(|loc| *placed.get(uniq.binary_search(loc).ok()?)?)
             .collect()
     }
 
@@ -136,20 +112,6 @@ impl Tenant {
         let src = self.info.sources.get(file as usize)?;
         self.strs.buf(file as usize)?.get(src.start..)
     }
-}
-
-/// How many bytes of `s` match `p`, in blocks of 255 that the compiler vectorizes (a u8
-/// count per block cannot overflow): the sweep over a multi-gigabyte file is this loop. (An
-/// AVX2 copy of it measured no faster: the sweep is bound by memory bandwidth.)
-fn count(s: &[u8], p: impl Fn(u8) -> bool) -> usize {
-    s.chunks(255)
-        .map(|c| c.iter().map(|&b| u8::from(p(b))).sum::<u8>() as usize)
-        .sum()
-}
-
-/// Characters in UTF-8 text: the bytes that are not continuation bytes.
-fn chars(s: &[u8]) -> usize {
-    count(s, |b| b & 0xC0 != 0x80)
 }
 
 /// The offset of the last byte of the JSON value that starts at `start` (its closing bracket
@@ -206,15 +168,7 @@ fn value_end(text: &[u8], start: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::{chars, count, value_end};
-
-    #[test]
-    fn counts_lines_and_characters() {
-        let s = "a\nbé\n€x\n".repeat(300);
-        assert_eq!(count(s.as_bytes(), |b| b == b'\n'), 900);
-        assert_eq!(chars(s.as_bytes()), s.chars().count());
-        assert_eq!(chars(b""), 0);
-    }
+    use super::value_end;
 
     #[test]
     fn value_end_finds_the_closing_bracket() {

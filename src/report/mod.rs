@@ -43,6 +43,12 @@ impl Format {
         Format::Html,
     ];
 
+    /// Whether the format places findings at lines of the snapshot (SARIF, GitHub
+    /// annotations): a run that writes one has the load build each file's line index.
+    pub fn places_findings(self) -> bool {
+        matches!(self, Format::Sarif | Format::Github)
+    }
+
     /// The name `--format` and `--report` take.
     pub fn name(self) -> &'static str {
         match self {

@@ -56,7 +56,14 @@ pub fn load(spec: &str) -> Result<Tenant, InputError> {
 
 /// [`load`], reporting progress.
 pub fn load_with_progress(spec: &str, progress: &dyn Progress) -> Result<Tenant, InputError> {
-    let p = parse_with_progress(spec, progress)?;
+    load_with(spec, progress, false)
+}
+
+/// [`load`], reporting progress; with `lines`, each file's line index is built while its text
+/// is checked (see [`crate::model::lines`]), for reports that place findings at lines (SARIF,
+/// GitHub annotations). Without it, the first such report counts the lines itself.
+pub fn load_with(spec: &str, progress: &dyn Progress, lines: bool) -> Result<Tenant, InputError> {
+    let p = parse_with_progress(spec, progress, lines)?;
     Ok(phase("build", || {
         Tenant::build(p.parts, p.group_members, p.role_members)
     }))
@@ -99,7 +106,7 @@ pub fn memory_note() -> String {
 /// gzip-compressed JSON, in any accepted encoding. For fuzzing and for callers that already
 /// hold the bytes.
 pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Result<Tenant, InputError> {
-    let file = read::finish(name.to_owned(), Buf::Owned(bytes))?;
+    let file = read::finish(name.to_owned(), Buf::Owned(bytes), false)?;
     let p = parse_files(vec![file], None, Vec::new(), &())?;
     Ok(Tenant::build(p.parts, p.group_members, p.role_members))
 }
@@ -114,31 +121,36 @@ pub struct Parsed {
 
 /// [`load`] without the model build.
 pub fn parse(spec: &str) -> Result<Parsed, InputError> {
-    parse_with_progress(spec, &())
+    parse_with_progress(spec, &(), false)
 }
 
-fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, InputError> {
+fn parse_with_progress(
+    spec: &str,
+    progress: &dyn Progress,
+    lines: bool,
+) -> Result<Parsed, InputError> {
     let path = Path::new(spec);
     let mut ignored = Vec::new();
-    let (files, roles) = if spec == "-" {
-        (vec![phase("read", read_stdin)?], None)
+    let (mut files, roles) = if spec == "-" {
+        (vec![phase("read", || read_stdin(lines))?], None)
     } else if path.is_dir() {
-        let (files, roles) = phase("read", || read_dir(path, &mut ignored))?;
+        let (files, roles) = phase("read", || read_dir(path, &mut ignored, lines))?;
         (files, Some(roles))
     } else {
-        (vec![phase("read", || read_path(path))?], None)
+        (vec![phase("read", || read_path(path, lines))?], None)
     };
     // The files read, for the `--output` check: a bundle's own files, or the input's path.
     let mut paths = Vec::new();
     let mut ids = Vec::new();
     let mut sources = Vec::with_capacity(files.len());
-    for f in &files {
+    for f in &mut files {
         sources.push(Source {
             first: (spec != "-")
                 .then(|| u32::try_from(paths.len()).ok())
                 .flatten(),
             start: f.text_start(),
             segments: f.segments.iter().map(|s| s.start).collect(),
+            lines: f.lines.take(),
         });
         if f.segments.is_empty() && spec != "-" {
             let p = if roles.is_some() { &f.name } else { spec };
@@ -163,7 +175,11 @@ fn parse_with_progress(spec: &str, progress: &dyn Progress) -> Result<Parsed, In
 /// Reads the files of a snapshot directory in parallel, with their roles. Runs of
 /// one-object files are read into bundles of [`bundle_size`] files: a tree of a million
 /// objects becomes a few hundred buffers, not a million.
-fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Role>), InputError> {
+fn read_dir(
+    dir: &Path,
+    ignored: &mut Vec<String>,
+    lines: bool,
+) -> Result<(Vec<File>, Vec<Role>), InputError> {
     enum Unit {
         File(Role, std::path::PathBuf),
         Bundle(Vec<ObjectFile>),
@@ -198,7 +214,7 @@ fn read_dir(dir: &Path, ignored: &mut Vec<String>) -> Result<(Vec<File>, Vec<Rol
         units
             .into_par_iter()
             .map(|u| match u {
-                Unit::File(role, path) => read_path(&path).map(|f| (f, role)),
+                Unit::File(role, path) => read_path(&path, lines).map(|f| (f, role)),
                 Unit::Bundle(b) => read::read_bundle(name(&b), &b).map(|f| (f, Role::Bundle)),
             })
             .collect()

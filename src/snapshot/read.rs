@@ -8,6 +8,7 @@ use super::position::{self, line_col, line_col_chars, path_at};
 use super::scan::ScanError;
 use crate::error::InputError;
 use crate::model::Buf;
+use crate::model::lines::Lines;
 use serde::de::DeserializeOwned;
 use std::io::Read;
 use std::path::Path;
@@ -25,6 +26,8 @@ pub(super) struct File {
     pub(super) segments: Vec<Segment>,
     /// Device and inode of a file read from disk.
     pub(super) id: Option<(u64, u64)>,
+    /// The text's line index, when the load was asked for it (built by the UTF-8 check).
+    pub(super) lines: Option<Lines>,
 }
 
 /// One file inside a bundle: its text starts at `start` of the bundle's text and ends where
@@ -233,8 +236,9 @@ pub(super) fn gunzip(name: &str, data: &[u8], limit: u64) -> Result<Vec<u8>, Inp
 }
 
 /// Checks a buffer and wraps it as a [`File`]: gzip is inflated, the encoding recognised
-/// (UTF-16 transcoded, a byte order mark skipped), UTF-8 checked.
-pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
+/// (UTF-16 transcoded, a byte order mark skipped), UTF-8 checked; with `lines`, the text's
+/// line index is counted in the same pass.
+pub(super) fn finish(name: String, buf: Buf, lines: bool) -> Result<File, InputError> {
     let buf = if buf.starts_with(&GZIP_MAGIC) {
         let limit = (buf.len() as u64)
             .saturating_mul(INFLATE_RATIO)
@@ -265,7 +269,12 @@ pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(InputError::file(name, "the file is empty: expected JSON"));
     }
-    encoding::check_utf8(&name, body)?;
+    let lines = if lines {
+        Some(encoding::check_utf8_lines(&name, body)?)
+    } else {
+        encoding::check_utf8(&name, body)?;
+        None
+    };
     Ok(File {
         name,
         buf,
@@ -273,26 +282,27 @@ pub(super) fn finish(name: String, buf: Buf) -> Result<File, InputError> {
         columns_in_chars,
         segments: Vec::new(),
         id: None,
+        lines,
     })
 }
 
 /// Reads a snapshot file: a regular file is memory-mapped (read, when small); anything else
 /// that is not a directory (a pipe such as `<(gunzip -c x.gz)`, a FIFO, a character device) is
 /// read as a stream.
-pub(super) fn read_path(path: &Path) -> Result<File, InputError> {
+pub(super) fn read_path(path: &Path, lines: bool) -> Result<File, InputError> {
     let name = path.display().to_string();
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let f = open_nonblocking(path).map_err(io_err)?;
-    read_open(name, f)
+    read_open(name, f, lines)
 }
 
 /// [`read_path`] on an opened file.
-fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
+fn read_open(name: String, f: std::fs::File, lines: bool) -> Result<File, InputError> {
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let meta = f.metadata().map_err(io_err)?;
     if !meta.is_file() {
         blocking(&f);
-        return read_stream(name, f);
+        return read_stream(name, f, lines);
     }
     let id = file_id(&meta);
     let len = meta.len();
@@ -322,7 +332,7 @@ fn read_open(name: String, f: std::fs::File) -> Result<File, InputError> {
             None => read()?,
         }
     };
-    let mut file = finish(name, buf)?;
+    let mut file = finish(name, buf, lines)?;
     file.id = id;
     Ok(file)
 }
@@ -416,11 +426,11 @@ fn read_object(
                 return Ok(Some(segment(false, file_id(&meta))));
             }
             let own = text.split_off(start);
-            let file = finish(name(), Buf::Owned(own))?;
+            let file = finish(name(), Buf::Owned(own), false)?;
             text.extend_from_slice(file.text().as_bytes());
             return Ok(Some(segment(file.columns_in_chars, file_id(&meta))));
         }
-        let file = read_open(name(), f)?;
+        let file = read_open(name(), f, false)?;
         text.extend_from_slice(file.text().as_bytes());
         return Ok(Some(segment(file.columns_in_chars, file.id)));
     }
@@ -446,6 +456,7 @@ pub(super) fn read_bundle(name: String, objects: &[ObjectFile]) -> Result<File, 
         columns_in_chars: false,
         segments,
         id: None,
+        lines: None,
     })
 }
 
@@ -482,14 +493,14 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
-pub(super) fn read_stdin() -> Result<File, InputError> {
-    read_stream("<stdin>".into(), std::io::stdin().lock())
+pub(super) fn read_stdin(lines: bool) -> Result<File, InputError> {
+    read_stream("<stdin>".into(), std::io::stdin().lock(), lines)
 }
 
 /// Reads a stream into memory. Its first bytes are checked to be JSON text (or gzip) before
 /// the rest is read, so that `/dev/zero` or `/dev/urandom` fail at once; the whole is capped at
 /// [`memory_cap`].
-pub(super) fn read_stream(name: String, mut r: impl Read) -> Result<File, InputError> {
+pub(super) fn read_stream(name: String, mut r: impl Read, lines: bool) -> Result<File, InputError> {
     let io_err = |e: std::io::Error| InputError::file(&name, format!("cannot read: {e}"));
     let mut v = Vec::new();
     let head = (&mut r)
@@ -515,7 +526,7 @@ pub(super) fn read_stream(name: String, mut r: impl Read) -> Result<File, InputE
     if v.is_empty() {
         return Err(InputError::file(&name, "the file is empty: expected JSON"));
     }
-    finish(name, Buf::Owned(v))
+    finish(name, Buf::Owned(v), lines)
 }
 
 /// Refuses the start of a stream that cannot be JSON text: an encoding tenantlint does not
