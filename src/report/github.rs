@@ -135,7 +135,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
                 ))
             )?;
         }
-        let places = Places::new(r);
+        let places = Places::objects(r);
         for (i, f) in findings.iter().enumerate() {
             let mut message = format!("{}\n{}", f.message, object_label(&f.object));
             for o in &f.related {

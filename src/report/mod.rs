@@ -134,7 +134,8 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 /// Where each finding's object and related objects were read (for SARIF and GitHub
-/// annotations): found through the model's indexes, then placed in one sweep per file.
+/// annotations): found through the model's indexes, then placed with each file's line index
+/// ([`Tenant::places`]).
 struct Places<'t> {
     places: Vec<Option<Place<'t>>>,
     /// Where each finding's entries start in `places`: its object, then its related objects.
@@ -142,14 +143,26 @@ struct Places<'t> {
 }
 
 impl<'t> Places<'t> {
-    fn new(r: &Report<'t>) -> Places<'t> {
-        Places::of_findings(r.tenant, &r.result.findings)
+    /// The places of the report's findings' own objects, not their related ones (GitHub
+    /// annotations point at one place each).
+    fn objects(r: &Report<'t>) -> Places<'t> {
+        Places::placed(r.tenant, &r.result.findings, false)
     }
 
-    /// The places of `findings`' objects in `tenant`.
+    /// The places of `findings`' objects and related objects in `tenant`.
     fn of_findings<'f>(
         tenant: &'t Tenant,
         findings: impl IntoIterator<Item = &'f Finding>,
+    ) -> Places<'t> {
+        Places::placed(tenant, findings, true)
+    }
+
+    /// The places of `findings`' objects in `tenant`, and of their related objects when
+    /// `related` is set (else [`Places::related`] is empty).
+    fn placed<'f>(
+        tenant: &'t Tenant,
+        findings: impl IntoIterator<Item = &'f Finding>,
+        related: bool,
     ) -> Places<'t> {
         let findings = findings.into_iter();
         let mut starts = Vec::with_capacity(findings.size_hint().0 + 1);
@@ -157,7 +170,9 @@ impl<'t> Places<'t> {
         for f in findings {
             starts.push(objects.len());
             objects.push((f.object.kind, f.object.id.as_str()));
-            objects.extend(f.related.iter().map(|o| (o.kind, o.id.as_str())));
+            if related {
+                objects.extend(f.related.iter().map(|o| (o.kind, o.id.as_str())));
+            }
         }
         starts.push(objects.len());
         let found = tenant.locate(objects);
