@@ -141,7 +141,11 @@ fn check(s: &CheckSettings) -> Result<Exit, Error> {
     };
     if timings {
         eprintln!("timing: report {:.2?}", start.elapsed());
-        eprintln!("timing:   after the report{}", snapshot::memory_note());
+        eprintln!(
+            "timing:   after the report{}{}",
+            snapshot::cpu_note(),
+            snapshot::memory_note()
+        );
     }
     // The process ends right after this: freeing a million users object by object would only
     // delay the exit. The OS reclaims the memory and the mappings at once.
@@ -207,7 +211,11 @@ fn lint(
             "timing: load {loaded_at:.2?}, rules {:.2?}",
             start.elapsed() - loaded_at
         );
-        eprintln!("timing:   after the rules{}", snapshot::memory_note());
+        eprintln!(
+            "timing:   after the rules{}{}",
+            snapshot::cpu_note(),
+            snapshot::memory_note()
+        );
         for (code, took) in &result.timings {
             eprintln!("timing:   {code} {took:.2?}");
         }
