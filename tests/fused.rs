@@ -74,6 +74,22 @@ fn check(file: &str, threads: usize, extra: &[&str]) -> (Option<i32>, Vec<u8>, S
     )
 }
 
+/// The error of a snapshot that fails to load, read on one thread: exit code 2 and a message
+/// holding `needle`, the same at 2 and 8 threads.
+fn same_error(file: &str, needle: &str) -> String {
+    let (code, _, first) = check(file, 1, &[]);
+    assert_eq!(code, Some(2), "{first}");
+    assert!(first.contains(needle), "{needle}: {first}");
+    for threads in [2, 8] {
+        assert_eq!(
+            check(file, threads, &[]).2,
+            first,
+            "{file} --threads {threads}"
+        );
+    }
+    first
+}
+
 #[test]
 fn lookalike_element_starts_never_drop_or_double_a_user() {
     let n = 3000;
@@ -131,13 +147,8 @@ fn the_splitter_takes_over_mid_array_as_if_alone() {
         fault(&mut u);
         for pretty in [false, true] {
             let file = write(&dir, "fault.json", &snapshot(u.clone()), pretty);
-            let (code, _, first) = check(&file, 1, &[]);
-            assert_eq!(code, Some(2), "{first}");
-            assert!(first.contains(path), "{path}: {first}");
+            let first = same_error(&file, path);
             assert_eq!(first.lines().count(), 1, "{first}");
-            for threads in [2, 8] {
-                assert_eq!(check(&file, threads, &[]).2, first, "--threads {threads}");
-            }
         }
     }
     // A missing comma between two users, and a file cut off in the middle of the array.
@@ -153,17 +164,7 @@ fn the_splitter_takes_over_mid_array_as_if_alone() {
     ] {
         let p = dir.path().join(name);
         std::fs::write(&p, &broken).unwrap();
-        let file = p.display().to_string();
-        let (code, _, first) = check(&file, 1, &[]);
-        assert_eq!(code, Some(2), "{first}");
-        assert!(first.contains("invalid JSON"), "{first}");
-        for threads in [2, 8] {
-            assert_eq!(
-                check(&file, threads, &[]).2,
-                first,
-                "{name} --threads {threads}"
-            );
-        }
+        same_error(&p.display().to_string(), "invalid JSON");
     }
 }
 
@@ -232,12 +233,6 @@ fn page_files_read_ahead_are_the_single_file() {
 
     let mut u = users(n);
     u[2900]["accountEnabled"] = json!("yes");
-    let pages = tree(&u, "fault");
-    let (code, _, first) = check(&pages, 1, &[]);
-    assert_eq!(code, Some(2), "{first}");
-    assert!(first.contains("accountEnabled"), "{first}");
+    let first = same_error(&tree(&u, "fault"), "accountEnabled");
     assert_eq!(first.lines().count(), 1, "{first}");
-    for threads in [2, 8] {
-        assert_eq!(check(&pages, threads, &[]).2, first, "--threads {threads}");
-    }
 }
