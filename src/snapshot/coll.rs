@@ -2,7 +2,7 @@
 
 use super::convert;
 use super::fast;
-use super::fused::{Piece, Stop};
+use super::fused::{Piece, Reader, Stop};
 use super::keys;
 use super::read::File;
 use super::wire::*;
@@ -55,7 +55,7 @@ pub(super) struct Coll<'a, W, T> {
     fast: Option<fn(&'a str) -> fast::Fast<W>>,
     /// The same reader from a byte of a whole file, returning where the element ends: reads
     /// arrays straight from the file, in parallel (see [`super::fused`]).
-    pub(super) fast_at: Option<fast::ReadAt<'a, T>>,
+    pub(super) fast_at: Option<fast::ReadAt<'a, W>>,
     /// Arrays read ahead of the splitter ([`Submit::read_ahead`]), by file, until the
     /// splitter reaches them.
     ahead: Mutex<Vec<(u32, Piece<T>)>>,
@@ -79,11 +79,19 @@ impl<'a, W, T> Coll<'a, W, T> {
     fn with_fast(
         mut self,
         fast: fn(&'a str) -> fast::Fast<W>,
-        fast_at: fast::ReadAt<'a, T>,
+        fast_at: fast::ReadAt<'a, W>,
     ) -> Self {
         self.fast = Some(fast);
         self.fast_at = Some(fast_at);
         self
+    }
+
+    /// The fast reader and the conversion, for [`super::fused`].
+    fn reader(&self) -> Option<Reader<'a, W, T>> {
+        Some(Reader {
+            read: self.fast_at?,
+            conv: self.conv,
+        })
     }
 
     /// Adds elements read by [`super::fused`] (any number) after those added before: they
@@ -236,7 +244,7 @@ where
         start: usize,
         seq: &mut usize,
     ) -> Option<Stop> {
-        let fast_at = self.fast_at?;
+        let reader = self.reader()?;
         // What was read ahead of this file; anything left of the files before it is dropped
         // (the splitter passed them without reaching their arrays).
         let ahead = {
@@ -250,7 +258,7 @@ where
         };
         Some(super::fused::array(
             self,
-            fast_at,
+            reader,
             ctx,
             (file, text),
             start,
@@ -260,10 +268,10 @@ where
     }
 
     fn read_ahead(&self, ctx: &Ctx<'a>, file: u32, text: &'a str, start: usize) {
-        let Some(fast_at) = self.fast_at else {
+        let Some(reader) = self.reader() else {
             return;
         };
-        if let Some(p) = super::fused::read_ahead(fast_at, ctx, file, text, start) {
+        if let Some(p) = super::fused::read_ahead(reader, ctx, file, text, start) {
             self.ahead
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -8,9 +8,8 @@
 //! result or the precise error. So the fast path must never accept what serde rejects; it may
 //! reject what serde accepts. `tests` at the bottom and `tests/fast_path.rs` compare the two.
 
-use super::convert;
 use super::wire::*;
-use crate::model::{Guid, Registration, StrSink, User};
+use crate::model::Guid;
 use std::borrow::Cow;
 
 /// The index of the first byte at or after `j` that ends a plain run inside a JSON string:
@@ -73,14 +72,12 @@ const MAX_DEPTH: u32 = 128;
 
 type R<T> = Option<T>;
 
-/// A fast reader from a byte of a whole text, converting what it read on the spot: what it
-/// made of the element there (converted with the sink, adding to the properties seen), and
-/// the index just past it. Converting inside the reader hands the wire struct (hundreds of
-/// bytes for a user) to the conversion where it was built, instead of copying it out through
-/// every caller (1M users: about 1 GB of copying saved).
-/// The reader carries the key hints of the elements before it (see [`KeyHints`]).
-pub type ReadAt<'a, T> =
-    fn(&'a str, usize, &StrSink<'a>, &mut u32, &mut KeyHints) -> (Fast<T>, usize);
+/// A fast reader from a byte of a whole text: what it made of the element there, and the
+/// index just past it. The reader carries the key hints of the elements before it (see
+/// [`KeyHints`]). [`super::fused`] reads a few elements this way, then converts them: the
+/// reader's code and the conversion's each stay in the instruction cache for a run of
+/// elements, instead of evicting each other at every element.
+pub type ReadAt<'a, W> = fn(&'a str, usize, &mut KeyHints) -> (Fast<W>, usize);
 
 /// What the fast path made of an element.
 pub enum Fast<W> {
@@ -236,8 +233,19 @@ impl<'a> Cur<'a> {
         }
     }
 
-    #[inline]
+    /// Skips whitespace. Inline only as far as the first byte: in a minified export (and
+    /// mostly in an indented one) the next byte is already the token, and it is above `' '`.
+    #[inline(always)]
     fn ws(&mut self) {
+        if self.b.get(self.i).is_some_and(|&c| c > b' ') {
+            return;
+        }
+        self.ws_on();
+    }
+
+    /// [`Cur::ws`] past its first byte.
+    #[inline(never)]
+    fn ws_on(&mut self) {
         while let Some(&c) = self.b.get(self.i) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 break;
@@ -681,19 +689,15 @@ pub fn user(text: &str) -> Fast<WireUser<'_>> {
     whole(text, user_in)
 }
 
-/// The user element that starts at byte `start` of `text` (an array of users), converted
-/// into a model [`User`], and the index just past it: [`user`] without the "nothing after
-/// it" check, for parsing straight from a file (see [`ReadAt`]).
+/// The user element that starts at byte `start` of `text` (an array of users), and the index
+/// just past it: [`user`] without the "nothing after it" check, for parsing straight from a
+/// file (see [`ReadAt`]).
 pub fn user_at<'a>(
     text: &'a str,
     start: usize,
-    sink: &StrSink<'a>,
-    props: &mut u32,
     hints: &mut KeyHints,
-) -> (Fast<User>, usize) {
-    at(text, start, hints, user_in, |w| {
-        convert::user(w, sink, props)
-    })
+) -> (Fast<WireUser<'a>>, usize) {
+    at(text, start, hints, user_in)
 }
 
 /// `read` on the whole of `text`: one value and nothing after it.
@@ -705,21 +709,20 @@ fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
     Fast::of(&c, w)
 }
 
-/// `read` from byte `start` of `text`, and `then` on what it read; returns where it stopped.
+/// `read` from byte `start` of `text`; returns where it stopped.
 #[inline(always)]
-fn at<'a, W, T>(
+fn at<'a, W>(
     text: &'a str,
     start: usize,
     hints: &mut KeyHints,
     read: fn(&mut Cur<'a>) -> R<W>,
-    then: impl FnOnce(W) -> T,
-) -> (Fast<T>, usize) {
+) -> (Fast<W>, usize) {
     let mut c = Cur::new(text);
     c.i = start;
     std::mem::swap(&mut c.hints, &mut hints.0);
     let w = read(&mut c);
     std::mem::swap(&mut c.hints, &mut hints.0);
-    (Fast::of(&c, w.map(then)), c.i)
+    (Fast::of(&c, w), c.i)
 }
 
 fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
@@ -841,17 +844,13 @@ pub fn registration(text: &str) -> Fast<WireRegistration<'_>> {
     whole(text, registration_in)
 }
 
-/// [`registration`] from byte `start` of `text`, converted, as [`user_at`].
+/// [`registration`] from byte `start` of `text`, as [`user_at`].
 pub fn registration_at<'a>(
     text: &'a str,
     start: usize,
-    sink: &StrSink<'a>,
-    props: &mut u32,
     hints: &mut KeyHints,
-) -> (Fast<Registration>, usize) {
-    at(text, start, hints, registration_in, |w| {
-        convert::registration(w, sink, props)
-    })
+) -> (Fast<WireRegistration<'a>>, usize) {
+    at(text, start, hints, registration_in)
 }
 
 fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {

@@ -22,7 +22,7 @@
 
 use super::coll::{Coll, Ctx};
 use super::fast::{Fast, KeyHints, ReadAt};
-use crate::model::Loc;
+use crate::model::{Loc, StrSink};
 use memchr::memmem::Finder;
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -64,9 +64,28 @@ fn ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Reads elements from `start` (where one is expected) while they start before `stop`.
-fn piece<'a, T>(
-    fast_at: ReadAt<'a, T>,
+/// Elements read before they are converted (see [`ReadAt`]).
+const RUN: usize = 16;
+
+/// How [`super::fused`] reads elements of one kind: the fast reader of its wire type, and the
+/// conversion of that into the model.
+pub(super) struct Reader<'a, W, T> {
+    pub read: ReadAt<'a, W>,
+    pub conv: fn(W, &StrSink<'a>, &mut u32) -> T,
+}
+
+impl<W, T> Clone for Reader<'_, W, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<W, T> Copy for Reader<'_, W, T> {}
+
+/// Reads elements from `start` (where one is expected) while they start before `stop`: runs
+/// of up to [`RUN`] elements are read, then converted.
+fn piece<'a, W, T>(
+    reader: Reader<'a, W, T>,
     ctx: &Ctx<'a>,
     file: u32,
     text: &'a str,
@@ -85,39 +104,50 @@ fn piece<'a, T>(
     };
     let mut i = start;
     let mut hints = KeyHints::default();
+    // Each element read, and where it starts.
+    let mut run: Vec<(W, usize)> = Vec::with_capacity(RUN);
     p.end = loop {
-        if b.get(i) != Some(&b'{') {
-            break Err(Stop::Here(i));
-        }
-        // The element's properties count once it is taken (below), not when the splitter
-        // reads it again after all.
-        let mut props = 0;
-        let (Fast::Parsed(item), end) = fast_at(text, i, sink, &mut props, &mut hints) else {
-            break Err(Stop::Here(i));
+        let end = loop {
+            if b.get(i) != Some(&b'{') {
+                break Some(Err(Stop::Here(i)));
+            }
+            let (Fast::Parsed(w), end) = (reader.read)(text, i, &mut hints) else {
+                break Some(Err(Stop::Here(i)));
+            };
+            let j = ws(b, end);
+            let closed = match b.get(j) {
+                Some(b',') => false,
+                Some(b']') => true,
+                _ => break Some(Err(Stop::Here(i))),
+            };
+            if p.items.is_empty() && run.is_empty() {
+                // Room for the piece's elements at once, guessed from the first one's size
+                // with a margin: growing by doubling would copy them and touch twice the
+                // memory (room never written is never touched).
+                let guess = (stop.saturating_sub(start) / (end - i).max(64) + 1) * 3 / 2;
+                p.items.reserve(guess);
+                p.at.reserve(guess);
+            }
+            run.push((w, i));
+            if closed {
+                break Some(Err(Stop::Closed(j + 1)));
+            }
+            i = ws(b, j + 1);
+            if i >= stop {
+                break Some(Ok(i));
+            }
+            if run.len() == RUN {
+                break None;
+            }
         };
-        let j = ws(b, end);
-        let closed = match b.get(j) {
-            Some(b',') => false,
-            Some(b']') => true,
-            _ => break Err(Stop::Here(i)),
-        };
-        if p.items.is_empty() {
-            // Room for the piece's elements at once, guessed from the first one's size with a
-            // margin: growing by doubling would copy them and touch twice the memory (room
-            // never written is never touched).
-            let guess = (stop.saturating_sub(start) / (end - i).max(64) + 1) * 3 / 2;
-            p.items.reserve(guess);
-            p.at.reserve(guess);
+        // An element's properties count once it is taken, not when the splitter reads it
+        // again after all: only the elements read whole are converted.
+        for (w, at) in run.drain(..) {
+            p.items.push((reader.conv)(w, sink, &mut p.props));
+            p.at.push(Loc::new(file, at).unwrap_or_default());
         }
-        p.items.push(item);
-        p.props |= props;
-        p.at.push(Loc::new(file, i).unwrap_or_default());
-        if closed {
-            break Err(Stop::Closed(j + 1));
-        }
-        i = ws(b, j + 1);
-        if i >= stop {
-            break Ok(i);
+        if let Some(end) = end {
+            break end;
         }
     };
     p
@@ -179,8 +209,8 @@ fn follows_element(b: &[u8], x: usize) -> bool {
 /// [`super::split::split_all`]): the elements from `start` until the array closes or the fast
 /// reader stops, as [`array`] would read them. `None` when the text runs on for more than a
 /// round from `start` (that is read in rounds, on every core), or ends inside the array.
-pub(super) fn read_ahead<'a, T>(
-    fast_at: ReadAt<'a, T>,
+pub(super) fn read_ahead<'a, W, T>(
+    reader: Reader<'a, W, T>,
     ctx: &Ctx<'a>,
     file: u32,
     text: &'a str,
@@ -189,7 +219,7 @@ pub(super) fn read_ahead<'a, T>(
     if text.len().saturating_sub(start) > WINDOW {
         return None;
     }
-    let p = piece(fast_at, ctx, file, text, (start, text.len()));
+    let p = piece(reader, ctx, file, text, (start, text.len()));
     p.end.is_err().then_some(p)
 }
 
@@ -198,7 +228,7 @@ pub(super) fn read_ahead<'a, T>(
 /// `ahead` is what [`read_ahead`] read of this file, taken as it is when it starts at `start`.
 pub(super) fn array<'a, W, T>(
     coll: &Coll<'a, W, T>,
-    fast_at: ReadAt<'a, T>,
+    reader: Reader<'a, W, T>,
     ctx: &Ctx<'a>,
     (file, text): (u32, &'a str),
     start: usize,
@@ -223,7 +253,7 @@ where
     } else {
         None
     };
-    let read = |range| piece(fast_at, ctx, file, text, range);
+    let read = |range| piece(reader, ctx, file, text, range);
     // The pieces of the round before, checked and waiting to be added: adding moves every
     // element into its batch, which runs beside the next round's reading instead of between
     // rounds with the other cores idle.
