@@ -121,11 +121,12 @@ enum Kind {
 /// next object of that kind is first compared with the one at its position, byte for byte,
 /// before being read as a string and looked up. Graph writes every element's keys in the same
 /// order, so nearly every key is found by one short comparison. Only speed depends on the
-/// hint: a key that matches is exactly the string the scan would have read (a hint holds no
-/// `"`, `\` or control character, and is compared with its closing `"`).
+/// hint: a key that matches is exactly the string the scan would have read, followed by the
+/// `:` (a hint holds the key, which has no `"`, `\` or control character, its closing `"`,
+/// then whitespace, `:` and whitespace, exactly as they were spaced in the last object).
 #[derive(Default)]
 struct KeyHint {
-    /// The number of each key, and its bytes followed by `"`.
+    /// The number of each key, and its bytes from the key to its value (see above).
     slots: Vec<(usize, Vec<u8>)>,
 }
 
@@ -134,7 +135,7 @@ const HINT_KEYS: usize = 64;
 const HINT_KEY_LEN: usize = 64;
 
 impl KeyHint {
-    fn record(&mut self, at: usize, key: &str, n: usize) {
+    fn record(&mut self, at: usize, key: &[u8], n: usize) {
         if key.len() > HINT_KEY_LEN {
             return;
         }
@@ -146,8 +147,7 @@ impl KeyHint {
         };
         slot.0 = n;
         slot.1.clear();
-        slot.1.extend_from_slice(key.as_bytes());
-        slot.1.push(b'"');
+        slot.1.extend_from_slice(key);
     }
 }
 
@@ -213,23 +213,23 @@ thread_local! {
     static HINTS: std::cell::Cell<Hints> = std::cell::Cell::new(Default::default());
 }
 
-struct Cur<'a> {
+struct Cur<'a, 'h> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
     /// A key in the SDK's spelling was seen (see [`Fast::Keys`]).
     keys: bool,
-    hints: Hints,
+    hints: &'h mut Hints,
 }
 
-impl<'a> Cur<'a> {
-    fn new(text: &'a str) -> Self {
+impl<'a, 'h> Cur<'a, 'h> {
+    fn new(text: &'a str, hints: &'h mut Hints) -> Self {
         Cur {
             text,
             b: text.as_bytes(),
             i: 0,
             keys: false,
-            hints: Default::default(),
+            hints,
         }
     }
 
@@ -466,7 +466,6 @@ impl<'a> Cur<'a> {
         loop {
             let n = self.key(kind, at, names)?;
             at += 1;
-            self.eat(b':')?;
             field(self, n)?;
             match self.peek()? {
                 b',' => self.i += 1,
@@ -479,8 +478,9 @@ impl<'a> Cur<'a> {
         }
     }
 
-    /// The key at position `at` of an object of `kind`, as its index in `names` (see
-    /// [`KeyHint`]). A key with an escape, or in the SDK's spelling, is left to serde.
+    /// The key at position `at` of an object of `kind`, as its index in `names`, and the `:`
+    /// after it (see [`KeyHint`]). A key with an escape, or in the SDK's spelling, is left to
+    /// serde.
     ///
     /// The hinted key is checked inline; anything else is read out of line, so that the
     /// common case costs a few instructions and no call.
@@ -499,10 +499,12 @@ impl<'a> Cur<'a> {
         self.key_unhinted(kind, at, names)
     }
 
-    /// [`Cur::key`] when the hint for `at` is not the key here: read it, and remember it.
+    /// [`Cur::key`] when the hint for `at` is not the key here: read it and the `:`, and
+    /// remember them.
     #[cold]
     #[inline(never)]
     fn key_unhinted(&mut self, kind: Kind, at: usize, names: &[&str]) -> R<usize> {
+        let start = self.i + 1;
         let (key, escaped) = self.raw_string()?;
         if escaped {
             return None;
@@ -514,8 +516,12 @@ impl<'a> Cur<'a> {
             return None;
         }
         let n = names.iter().position(|&x| x == key).unwrap_or(names.len());
-        if let Some(h) = self.hints.get_mut(kind as usize) {
-            h.record(at, key, n);
+        self.eat(b':')?;
+        self.ws();
+        if let Some(h) = self.hints.get_mut(kind as usize)
+            && let Some(seen) = self.b.get(start..self.i)
+        {
+            h.record(at, seen, n);
         }
         Some(n)
     }
@@ -628,7 +634,7 @@ macro_rules! keys {
     (@number $n:expr;) => {};
 }
 
-fn license<'a>(c: &mut Cur<'a>) -> R<WireLicense> {
+fn license<'a>(c: &mut Cur<'a, '_>) -> R<WireLicense> {
     keys!(KEYS: SKU = "skuId", DISABLED = "disabledPlans");
     let (mut sku, mut disabled, mut seen) = (None, None, 0);
     c.fields(Kind::License, KEYS, |c, n| match n {
@@ -650,7 +656,7 @@ fn license<'a>(c: &mut Cur<'a>) -> R<WireLicense> {
     })
 }
 
-fn license_state<'a>(c: &mut Cur<'a>) -> R<WireLicenseState<'a>> {
+fn license_state<'a>(c: &mut Cur<'a, '_>) -> R<WireLicenseState<'a>> {
     keys!(KEYS: SKU = "skuId", STATE = "state", ERROR = "error", BY_GROUP = "assignedByGroup");
     let mut w = WireLicenseState {
         sku_id: None,
@@ -701,12 +707,13 @@ pub fn user_at<'a>(
 }
 
 /// `read` on the whole of `text`: one value and nothing after it.
-fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a>) -> R<W>) -> Fast<W> {
-    let mut c = Cur::new(text);
-    c.hints = HINTS.take();
+fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a, '_>) -> R<W>) -> Fast<W> {
+    let mut hints = HINTS.take();
+    let mut c = Cur::new(text, &mut hints);
     let w = read(&mut c).and_then(|w| c.end().map(|_| w));
-    HINTS.set(std::mem::take(&mut c.hints));
-    Fast::of(&c, w)
+    let fast = Fast::of(&c, w);
+    HINTS.set(hints);
+    fast
 }
 
 /// `read` from byte `start` of `text`; returns where it stopped.
@@ -715,17 +722,15 @@ fn at<'a, W>(
     text: &'a str,
     start: usize,
     hints: &mut KeyHints,
-    read: fn(&mut Cur<'a>) -> R<W>,
+    read: fn(&mut Cur<'a, '_>) -> R<W>,
 ) -> (Fast<W>, usize) {
-    let mut c = Cur::new(text);
+    let mut c = Cur::new(text, &mut hints.0);
     c.i = start;
-    std::mem::swap(&mut c.hints, &mut hints.0);
     let w = read(&mut c);
-    std::mem::swap(&mut c.hints, &mut hints.0);
     (Fast::of(&c, w), c.i)
 }
 
-fn user_in<'a>(c: &mut Cur<'a>) -> R<WireUser<'a>> {
+fn user_in<'a>(c: &mut Cur<'a, '_>) -> R<WireUser<'a>> {
     keys!(
         KEYS:
         ID = "id",
@@ -853,7 +858,7 @@ pub fn registration_at<'a>(
     at(text, start, hints, registration_in)
 }
 
-fn registration_in<'a>(c: &mut Cur<'a>) -> R<WireRegistration<'a>> {
+fn registration_in<'a>(c: &mut Cur<'a, '_>) -> R<WireRegistration<'a>> {
     keys!(
         KEYS: ID = "id",
         UPN = "userPrincipalName",
