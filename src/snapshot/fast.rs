@@ -72,12 +72,14 @@ const MAX_DEPTH: u32 = 128;
 
 type R<T> = Option<T>;
 
-/// A fast reader from a byte of a whole text: what it made of the element there, and the
-/// index just past it. The reader carries the key hints of the elements before it (see
-/// [`KeyHints`]). [`super::fused`] reads a few elements this way, then converts them: the
-/// reader's code and the conversion's each stay in the instruction cache for a run of
-/// elements, instead of evicting each other at every element.
-pub type ReadAt<'a, W> = fn(&'a str, usize, &mut KeyHints) -> (Fast<W>, usize);
+/// A fast reader from a byte of a whole text: it reads the element there onto the end of a
+/// vector (only when it is [`Fast::Parsed`]: the element is read in place, not moved through
+/// its callers), and returns what it made of it (`Fast<()>`) and the index just past it. The
+/// reader carries the key hints of the elements before it (see [`KeyHints`]).
+/// [`super::fused`] reads a few elements this way, then converts them: the reader's code and
+/// the conversion's each stay in the instruction cache for a run of elements, instead of
+/// evicting each other at every element.
+pub type ReadAt<'a, W> = fn(&'a str, usize, &mut KeyHints, &mut Vec<W>) -> (Fast<()>, usize);
 
 /// What the fast path made of an element.
 pub enum Fast<W> {
@@ -702,35 +704,43 @@ pub fn user_at<'a>(
     text: &'a str,
     start: usize,
     hints: &mut KeyHints,
-) -> (Fast<WireUser<'a>>, usize) {
-    at(text, start, hints, user_in)
+    out: &mut Vec<WireUser<'a>>,
+) -> (Fast<()>, usize) {
+    at(text, start, hints, user_in, out)
 }
 
 /// `read` on the whole of `text`: one value and nothing after it.
-fn whole<'a, W>(text: &'a str, read: fn(&mut Cur<'a, '_>) -> R<W>) -> Fast<W> {
+fn whole<'a, W: Default>(text: &'a str, read: fn(&mut Cur<'a, '_>, &mut W) -> R<()>) -> Fast<W> {
     let mut hints = HINTS.take();
     let mut c = Cur::new(text, &mut hints);
-    let w = read(&mut c).and_then(|w| c.end().map(|_| w));
-    let fast = Fast::of(&c, w);
+    let mut w = W::default();
+    let read = read(&mut c, &mut w).and_then(|()| c.end());
+    let fast = Fast::of(&c, read.map(|()| w));
     HINTS.set(hints);
     fast
 }
 
-/// `read` from byte `start` of `text`; returns where it stopped.
+/// `read` from byte `start` of `text` onto the end of `out`; returns where it stopped.
 #[inline(always)]
-fn at<'a, W>(
+fn at<'a, W: Default>(
     text: &'a str,
     start: usize,
     hints: &mut KeyHints,
-    read: fn(&mut Cur<'a, '_>) -> R<W>,
-) -> (Fast<W>, usize) {
+    read: fn(&mut Cur<'a, '_>, &mut W) -> R<()>,
+    out: &mut Vec<W>,
+) -> (Fast<()>, usize) {
     let mut c = Cur::new(text, &mut hints.0);
     c.i = start;
-    let w = read(&mut c);
-    (Fast::of(&c, w), c.i)
+    out.push(W::default());
+    let read = out.last_mut().and_then(|w| read(&mut c, w));
+    if read.is_none() {
+        out.pop();
+    }
+    (Fast::of(&c, read), c.i)
 }
 
-fn user_in<'a>(c: &mut Cur<'a, '_>) -> R<WireUser<'a>> {
+/// Reads a user into `w` (a fresh one: every property missing).
+fn user_in<'a>(c: &mut Cur<'a, '_>, w: &mut WireUser<'a>) -> R<()> {
     keys!(
         KEYS:
         ID = "id",
@@ -751,24 +761,6 @@ fn user_in<'a>(c: &mut Cur<'a, '_>) -> R<WireUser<'a>> {
         BUSINESS_PHONES = "businessPhones",
     );
     let mut id = None;
-    let mut w = WireUser {
-        id: Guid::default(),
-        user_principal_name: Tri::Missing,
-        display_name: None,
-        mail: Tri::Missing,
-        proxy_addresses: Tri::Missing,
-        usage_location: Tri::Missing,
-        account_enabled: Tri::Missing,
-        on_premises_sync_enabled: Tri::Missing,
-        user_type: Tri::Missing,
-        external_user_state: Tri::Missing,
-        external_user_state_change_date_time: Tri::Missing,
-        created_date_time: Tri::Missing,
-        assigned_licenses: Tri::Missing,
-        license_assignment_states: Tri::Missing,
-        mobile_phone: Tri::Missing,
-        business_phones: Tri::Missing,
-    };
     let mut seen = 0u32;
     c.fields(Kind::User, KEYS, |c, n| {
         match n {
@@ -841,7 +833,7 @@ fn user_in<'a>(c: &mut Cur<'a, '_>) -> R<WireUser<'a>> {
         Some(())
     })?;
     w.id = id?;
-    Some(w)
+    Some(())
 }
 
 /// A userRegistrationDetails element, exactly as serde would read it, if the fast path can.
@@ -854,11 +846,13 @@ pub fn registration_at<'a>(
     text: &'a str,
     start: usize,
     hints: &mut KeyHints,
-) -> (Fast<WireRegistration<'a>>, usize) {
-    at(text, start, hints, registration_in)
+    out: &mut Vec<WireRegistration<'a>>,
+) -> (Fast<()>, usize) {
+    at(text, start, hints, registration_in, out)
 }
 
-fn registration_in<'a>(c: &mut Cur<'a, '_>) -> R<WireRegistration<'a>> {
+/// Reads a userRegistrationDetails element into `w` (a fresh one).
+fn registration_in<'a>(c: &mut Cur<'a, '_>, w: &mut WireRegistration<'a>) -> R<()> {
     keys!(
         KEYS: ID = "id",
         UPN = "userPrincipalName",
@@ -889,12 +883,13 @@ fn registration_in<'a>(c: &mut Cur<'a, '_>) -> R<WireRegistration<'a>> {
         }
         Some(())
     })?;
-    Some(WireRegistration {
+    *w = WireRegistration {
         id: id?,
         user_principal_name: upn,
         methods_registered: methods,
         is_sspr_registered: sspr,
-    })
+    };
+    Some(())
 }
 
 #[cfg(test)]

@@ -104,23 +104,27 @@ fn piece<'a, W, T>(
     };
     let mut i = start;
     let mut hints = KeyHints::default();
-    // Each element read, and where it starts.
-    let mut run: Vec<(W, usize)> = Vec::with_capacity(RUN);
+    // The elements read and not converted yet, and where each starts.
+    let mut run: Vec<W> = Vec::with_capacity(RUN);
+    let mut run_at: Vec<usize> = Vec::with_capacity(RUN);
     p.end = loop {
         let end = loop {
             if b.get(i) != Some(&b'{') {
                 break Some(Err(Stop::Here(i)));
             }
-            let (Fast::Parsed(w), end) = (reader.read)(text, i, &mut hints) else {
+            let (Fast::Parsed(()), end) = (reader.read)(text, i, &mut hints, &mut run) else {
                 break Some(Err(Stop::Here(i)));
             };
             let j = ws(b, end);
             let closed = match b.get(j) {
                 Some(b',') => false,
                 Some(b']') => true,
-                _ => break Some(Err(Stop::Here(i))),
+                _ => {
+                    run.pop();
+                    break Some(Err(Stop::Here(i)));
+                }
             };
-            if p.items.is_empty() && run.is_empty() {
+            if p.items.is_empty() && run_at.is_empty() {
                 // Room for the piece's elements at once, guessed from the first one's size
                 // with a margin: growing by doubling would copy them and touch twice the
                 // memory (room never written is never touched).
@@ -128,7 +132,7 @@ fn piece<'a, W, T>(
                 p.items.reserve(guess);
                 p.at.reserve(guess);
             }
-            run.push((w, i));
+            run_at.push(i);
             if closed {
                 break Some(Err(Stop::Closed(j + 1)));
             }
@@ -142,7 +146,7 @@ fn piece<'a, W, T>(
         };
         // An element's properties count once it is taken, not when the splitter reads it
         // again after all: only the elements read whole are converted.
-        for (w, at) in run.drain(..) {
+        for (w, at) in run.drain(..).zip(run_at.drain(..)) {
             p.items.push((reader.conv)(w, sink, &mut p.props));
             p.at.push(Loc::new(file, at).unwrap_or_default());
         }

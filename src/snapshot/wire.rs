@@ -275,7 +275,7 @@ pub struct WireLicenseState<'a> {
     pub assigned_by_group: Option<Guid>,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, Default)]
 #[serde(rename_all = "camelCase", expecting = "a user object")]
 pub struct WireUser<'a> {
     pub id: Guid,
@@ -506,7 +506,7 @@ impl<'de> Deserialize<'de> for WirePrincipalType {
     }
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, Default)]
 #[serde(
     rename_all = "camelCase",
     expecting = "a userRegistrationDetails object"
