@@ -596,10 +596,17 @@ impl<'a, 'h> Cur<'a, 'h> {
         })
     }
 
+    /// An array of `f`s. Room for four is made at the first element, in one call: growing
+    /// from empty goes through the vector's out-of-line growth path (most arrays of a user
+    /// hold one to four elements, and an empty one allocates nothing).
     fn vec<T>(&mut self, mut f: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
         let mut v = Vec::new();
         self.array(|c| {
-            v.push(f(c)?);
+            let x = f(c)?;
+            if v.capacity() == 0 {
+                v = Vec::with_capacity(4);
+            }
+            v.push(x);
             Some(())
         })?;
         Some(v)
