@@ -75,10 +75,8 @@ type R<T> = Option<T>;
 /// A fast reader from a byte of a whole text: it reads the element there onto the end of a
 /// vector (only when it is [`Fast::Parsed`]: the element is read in place, not moved through
 /// its callers), and returns what it made of it (`Fast<()>`) and the index just past it. The
-/// reader carries the key hints of the elements before it (see [`KeyHints`]).
-/// [`super::fused`] reads a few elements this way, then converts them: the reader's code and
-/// the conversion's each stay in the instruction cache for a run of elements, instead of
-/// evicting each other at every element.
+/// reader carries the key hints of the elements before it (see [`KeyHints`]); the caller
+/// converts what it read (see [`super::fused`]).
 pub type ReadAt<'a, W> = fn(&'a str, usize, &mut KeyHints, &mut Vec<W>) -> (Fast<()>, usize);
 
 /// What the fast path made of an element.
@@ -721,8 +719,8 @@ fn whole<'a, W: Default>(text: &'a str, read: fn(&mut Cur<'a, '_>, &mut W) -> R<
     let mut hints = HINTS.take();
     let mut c = Cur::new(text, &mut hints);
     let mut w = W::default();
-    let read = read(&mut c, &mut w).and_then(|()| c.end());
-    let fast = Fast::of(&c, read.map(|()| w));
+    let got = read(&mut c, &mut w).and_then(|()| c.end());
+    let fast = Fast::of(&c, got.map(|()| w));
     HINTS.set(hints);
     fast
 }
@@ -739,11 +737,11 @@ fn at<'a, W: Default>(
     let mut c = Cur::new(text, &mut hints.0);
     c.i = start;
     out.push(W::default());
-    let read = out.last_mut().and_then(|w| read(&mut c, w));
-    if read.is_none() {
+    let got = out.last_mut().and_then(|w| read(&mut c, w));
+    if got.is_none() {
         out.pop();
     }
-    (Fast::of(&c, read), c.i)
+    (Fast::of(&c, got), c.i)
 }
 
 /// Reads a user into `w` (a fresh one: every property missing).

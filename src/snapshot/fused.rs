@@ -64,7 +64,9 @@ fn ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Elements read before they are converted (see [`ReadAt`]).
+/// Elements read before they are converted: the reader's code and the conversion's each stay
+/// in the instruction cache for a run of elements, instead of evicting each other at every
+/// element (cachegrind, lean: 136 instruction cache misses per user at one, 18 at 16).
 const RUN: usize = 16;
 
 /// How [`super::fused`] reads elements of one kind: the fast reader of its wire type, and the
