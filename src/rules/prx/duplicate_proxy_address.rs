@@ -4,7 +4,6 @@ use crate::rules::listing::{join_counted, listed, others};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// PRX001: the same proxy address on two or more objects.
 pub struct DuplicateProxyAddress;
@@ -95,59 +94,167 @@ fn run_findings(cx: &Context, num: &Numbering, run: &[(u64, u32, u32)]) -> Vec<F
     out
 }
 
-/// Bits for telling which keys occur more than once, without sorting them: `seen` gets the
-/// bit of every key, `repeated` the bit of a key whose bit was already in `seen`. A key held
-/// twice always gets its bit in `repeated`; a key alone may too when another shares its bit
-/// (a few percent: each table has 32 to 64 bits per owner): the full keys sort those out.
-/// The result does not depend on the order the keys come in.
-struct Repeats {
-    seen: Vec<AtomicU64>,
-    repeated: Vec<AtomicU64>,
-    shift: u32,
+/// The bits of a key's identity: the top [`ID_BITS`] bits of the key times an odd constant
+/// (keys are hashes with their low 8 bits clear). Two keys held once share an identity about
+/// once in a trillion pairs; entries with a shared identity are told apart by their keys.
+fn id_of(key: u64) -> u64 {
+    key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - ID_BITS)
 }
 
-impl Repeats {
-    /// Room for `owners` objects: each table has at least 32 bits per object (rounded up to a
-    /// power of two, at least 2^16).
-    fn new(owners: usize) -> Self {
-        let bits = (owners.saturating_mul(32)).next_power_of_two().max(1 << 16);
-        let words = bits / 64;
-        let table = || (0..words).map(|_| AtomicU64::new(0)).collect();
-        Repeats {
-            seen: table(),
-            repeated: table(),
-            shift: 64 - bits.trailing_zeros(),
+/// An identity is a shard (its top [`SHARD_BITS`] bits) and 32 bits within the shard.
+const ID_BITS: u32 = SHARD_BITS + 32;
+const SHARD_BITS: u32 = 8;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+/// Owners per task of the first pass.
+const OWNERS_PER_TASK: usize = 1 << 14;
+
+/// The identities of one task's keys, grouped by shard: shard `s` is
+/// `ids[starts[s]..starts[s + 1]]`, the low 32 bits of each.
+struct Part {
+    ids: Vec<u32>,
+    starts: Vec<usize>,
+}
+
+impl Part {
+    /// The identities of the non-blank entries of owners `owners` (by number).
+    fn of(t: &Tenant, num: &Numbering, owners: std::ops::Range<usize>) -> Part {
+        let mut all: Vec<u64> = Vec::new();
+        for n in owners {
+            let o = num.owner(n as u32);
+            all.extend(
+                o.proxies(t)
+                    .iter()
+                    .filter(|p| !p.is(proxy_flags::BLANK))
+                    .map(|p| id_of(p.key())),
+            );
+        }
+        let shard = |id: u64| (id >> 32) as usize;
+        let mut starts = vec![0usize; SHARDS + 1];
+        for &id in &all {
+            if let Some(c) = starts.get_mut(shard(id) + 1) {
+                *c += 1;
+            }
+        }
+        for s in 1..starts.len() {
+            let before = starts.get(s - 1).copied().unwrap_or_default();
+            if let Some(c) = starts.get_mut(s) {
+                *c += before;
+            }
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; all.len()];
+        for &id in &all {
+            if let Some(at) = next.get_mut(shard(id))
+                && let Some(slot) = ids.get_mut(*at)
+            {
+                *slot = id as u32;
+                *at += 1;
+            }
+        }
+        Part { ids, starts }
+    }
+
+    fn shard(&self, s: usize) -> &[u32] {
+        match (self.starts.get(s), self.starts.get(s + 1)) {
+            (Some(&a), Some(&b)) => self.ids.get(a..b).unwrap_or_default(),
+            _ => &[],
         }
     }
+}
 
-    /// The word and bit of `key`.
-    fn slot(&self, key: u64) -> (usize, u64) {
-        let b = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
-        (b / 64, 1 << (b % 64))
-    }
-
-    fn add(&self, key: u64) {
-        let (w, bit) = self.slot(key);
-        let (Some(seen), Some(repeated)) = (self.seen.get(w), self.repeated.get(w)) else {
-            return;
-        };
-        // Plain loads first: most bits are set once, and an atomic or is dearer.
-        let again = seen.load(Ordering::Relaxed) & bit != 0
-            || seen.fetch_or(bit, Ordering::Relaxed) & bit != 0;
-        if again && repeated.load(Ordering::Relaxed) & bit == 0 {
-            repeated.fetch_or(bit, Ordering::Relaxed);
+/// The identities held more than once in shard `s` of `parts`, in order.
+///
+/// Two tables of bits, `seen` and `repeated`, at least 32 bits per identity of the shard: a
+/// few tens of kilobytes for a million owners, so they stay in the cache, and no atomics,
+/// since each shard is one task's. An identity held twice always gets its bit in `repeated`;
+/// one held once may too when another shares its bit (a few percent), so the identities
+/// with their bit in `repeated` are sorted and only those that occur twice kept.
+fn repeated_in_shard(parts: &[Part], s: usize) -> Vec<u64> {
+    let n: usize = parts.iter().map(|p| p.shard(s).len()).sum();
+    let bits = n
+        .saturating_mul(32)
+        .next_power_of_two()
+        .clamp(1 << 6, 1 << 26);
+    let shift = 32 - bits.trailing_zeros();
+    let mut seen = vec![0u64; bits / 64];
+    let mut repeated = vec![0u64; bits / 64];
+    let slot = |id: u32| {
+        let b = (id >> shift) as usize;
+        (b / 64, 1u64 << (b % 64))
+    };
+    let ids = || parts.iter().flat_map(|p| p.shard(s).iter().copied());
+    for id in ids() {
+        let (w, bit) = slot(id);
+        if let (Some(seen), Some(repeated)) = (seen.get_mut(w), repeated.get_mut(w)) {
+            if *seen & bit != 0 {
+                *repeated |= bit;
+            }
+            *seen |= bit;
         }
     }
+    let mut maybe: Vec<u32> = ids()
+        .filter(|&id| {
+            let (w, bit) = slot(id);
+            repeated.get(w).is_some_and(|r| r & bit != 0)
+        })
+        .collect();
+    maybe.sort_unstable();
+    let mut out: Vec<u64> = maybe
+        .windows(2)
+        .filter(|w| matches!(w, [a, b] if a == b))
+        .filter_map(|w| w.first())
+        .map(|&id| (s as u64) << 32 | u64::from(id))
+        .collect();
+    out.dedup();
+    out
+}
 
-    fn any(&self) -> bool {
-        self.repeated.iter().any(|w| w.load(Ordering::Relaxed) != 0)
+/// The identities (see [`id_of`]) held more than once among all non-blank entries, sorted,
+/// without an atomic or a table bigger than the cache: the entries' identities are dealt by
+/// shard, per task of owners, and each shard's are then counted on their own.
+fn repeated_ids(t: &Tenant, num: &Numbering, owners: usize) -> Vec<u64> {
+    let parts: Vec<Part> = (0..owners.div_ceil(OWNERS_PER_TASK))
+        .into_par_iter()
+        .map(|k| {
+            let from = k * OWNERS_PER_TASK;
+            Part::of(t, num, from..owners.min(from + OWNERS_PER_TASK))
+        })
+        .collect();
+    (0..SHARDS)
+        .into_par_iter()
+        .flat_map_iter(|s| repeated_in_shard(&parts, s))
+        .collect()
+}
+
+/// A set of identities: a bit per value of their low bits (at least 64 per identity) before a
+/// binary search, so that most entries are turned away by one bit in the cache.
+struct IdSet {
+    sorted: Vec<u64>,
+    bits: Vec<u64>,
+    mask: u64,
+}
+
+impl IdSet {
+    fn new(sorted: Vec<u64>) -> IdSet {
+        let size = sorted.len().saturating_mul(64).next_power_of_two().max(512);
+        let mask = size as u64 - 1;
+        let mut bits = vec![0u64; size / 64];
+        for &id in &sorted {
+            let b = (id & mask) as usize;
+            if let Some(w) = bits.get_mut(b / 64) {
+                *w |= 1 << (b % 64);
+            }
+        }
+        IdSet { sorted, bits, mask }
     }
 
-    fn maybe_repeated(&self, key: u64) -> bool {
-        let (w, bit) = self.slot(key);
-        self.repeated
-            .get(w)
-            .is_some_and(|r| r.load(Ordering::Relaxed) & bit != 0)
+    fn holds(&self, id: u64) -> bool {
+        let b = (id & self.mask) as usize;
+        self.bits
+            .get(b / 64)
+            .is_some_and(|w| w & (1 << (b % 64)) != 0)
+            && self.sorted.binary_search(&id).is_ok()
     }
 }
 
@@ -160,32 +267,28 @@ impl Rule for DuplicateProxyAddress {
         let t = cx.tenant;
         need_any_proxies(t)?;
         let num = Numbering::new(t);
-        // First which keys may occur more than once (no string read, nothing sorted); then
-        // the few entries with such a key, with their owners. An empty or blank entry is no
-        // address at all.
+        // First which identities occur more than once (no string read); then the few entries
+        // with such an identity, with their owners. An empty or blank entry is no address at
+        // all.
         let blank = |p: &Proxy| p.is(proxy_flags::BLANK);
         let owners = t.users.items.len() + t.groups.items.len() + t.contacts.items.len();
-        let repeats = Repeats::new(owners);
-        all_owners(t).for_each(|o| {
-            for p in o.proxies(t).iter().filter(|p| !blank(p)) {
-                repeats.add(p.key());
-            }
-        });
-        if !repeats.any() {
+        let repeated = repeated_ids(t, &num, owners);
+        if repeated.is_empty() {
             return Ok(());
         }
+        let repeated = IdSet::new(repeated);
         let mut entries: Vec<(u64, u32, u32)> = all_owners(t)
             .flat_map_iter(|o| {
                 let n = num.number(o);
-                let repeats = &repeats;
+                let repeated = &repeated;
                 o.proxies(t)
                     .iter()
                     .enumerate()
-                    .filter(move |(_, p)| !blank(p) && repeats.maybe_repeated(p.key()))
+                    .filter(move |(_, p)| !blank(p) && repeated.holds(id_of(p.key())))
                     .map(move |(i, p)| (p.key(), n, i as u32))
             })
             .collect();
-        drop(repeats);
+        drop(repeated);
         entries.par_sort_unstable();
         out.par_extend(
             entries
@@ -199,33 +302,57 @@ impl Rule for DuplicateProxyAddress {
 
 #[cfg(test)]
 mod tests {
-    use super::Repeats;
+    use super::*;
+
+    /// Parts of identities as [`Part::of`] deals them, from identities given directly.
+    fn parts(chunks: &[Vec<u64>]) -> Vec<Part> {
+        chunks
+            .iter()
+            .map(|ids| {
+                let mut sorted = ids.clone();
+                sorted.sort_by_key(|id| id >> 32);
+                let starts = (0..=SHARDS)
+                    .map(|s| sorted.partition_point(|id| ((id >> 32) as usize) < s))
+                    .collect();
+                Part {
+                    ids: sorted.iter().map(|&id| id as u32).collect(),
+                    starts,
+                }
+            })
+            .collect()
+    }
 
     #[test]
-    fn every_key_added_twice_is_marked_and_few_others() {
-        let key = |i: u64| i.wrapping_mul(0xd6e8_feb8_6659_fd93) & !0xff;
-        let owners = 50_000;
-        let r = Repeats::new(owners);
-        // Keys 0..100k once, every 97th again, the repeats first and last.
-        for i in (0..100_000).step_by(97) {
-            r.add(key(i));
-        }
-        for i in 0..100_000 {
-            r.add(key(i));
-        }
-        assert!(r.any());
-        for i in 0..100_000 {
-            if i % 97 == 0 {
-                assert!(r.maybe_repeated(key(i)), "{i}");
-            }
-        }
-        let others = (0..100_000)
-            .filter(|i| i % 97 != 0 && r.maybe_repeated(key(*i)))
-            .count();
-        assert!(
-            others < 100_000 / 8,
-            "{others} keys held once look repeated"
+    fn exactly_the_identities_held_twice_are_found() {
+        let id = |i: u64| id_of(i.wrapping_mul(0xd6e8_feb8_6659_fd93) & !0xff);
+        // Identities 0..100k once, every 97th again, the repeats in another part.
+        let once: Vec<u64> = (0..100_000).map(id).collect();
+        let again: Vec<u64> = (0..100_000).step_by(97).map(id).collect();
+        let p = parts(&[once.clone(), again.clone(), vec![id(5), id(5)]]);
+        let found: Vec<u64> = (0..SHARDS).flat_map(|s| repeated_in_shard(&p, s)).collect();
+        let mut want: Vec<u64> = again.iter().copied().chain([id(5)]).collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(found, want);
+        let alone = parts(std::slice::from_ref(&once));
+        assert!((0..SHARDS).all(|s| repeated_in_shard(&alone, s).is_empty()));
+    }
+
+    #[test]
+    fn one_identity_everywhere_is_found_once() {
+        let p = parts(&[vec![7 << 32 | 9; 50_000], vec![7 << 32 | 9; 3]]);
+        let found: Vec<u64> = (0..SHARDS).flat_map(|s| repeated_in_shard(&p, s)).collect();
+        assert_eq!(found, vec![7 << 32 | 9]);
+    }
+
+    #[test]
+    fn the_id_set_holds_its_identities_only() {
+        let ids: Vec<u64> = (0..1000u64).map(|i| i * 7919 + 3).collect();
+        let set = IdSet::new(ids.clone());
+        assert!(ids.iter().all(|&id| set.holds(id)));
+        assert_eq!(
+            (0..10_000u64).filter(|&id| set.holds(id)).count(),
+            ids.iter().filter(|&&id| id < 10_000).count()
         );
-        assert!(!Repeats::new(owners).any());
     }
 }

@@ -1,5 +1,7 @@
 use super::addr::{Owner, all_owners_ahead, domain_lower};
-use crate::model::{Proxy, group_props, normalize_address, proxy_flags, smtp_address, user_props};
+use crate::model::{
+    Proxy, Tenant, group_props, normalize_address, proxy_flags, smtp_address, user_props,
+};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip, need_collection};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -33,6 +35,35 @@ fn read_ahead(p: Proxy) -> bool {
     smtp(p) && !p.is(proxy_flags::IN_UPN_DOMAIN)
 }
 
+/// Whether the domain of the last address asked about passed (has none, is empty or is
+/// verified), by the text after its last `@` as written. An owner's addresses, and the
+/// owners one task reads, are mostly in a few domains: asking again about the same text
+/// costs a comparison, not a lower-casing and a lookup.
+#[derive(Default)]
+struct DomainMemo<'a> {
+    last: Option<(&'a str, bool)>,
+}
+
+impl<'a> DomainMemo<'a> {
+    /// Whether `addr` (an `smtp:` address without its prefix) passes: the same as asking
+    /// [`domain_lower`] and the tenant's domains, which depend on the text after the last
+    /// `@` only.
+    fn passes(&mut self, t: &Tenant, addr: &'a str) -> bool {
+        let Some(at) = memchr::memrchr(b'@', addr.as_bytes()) else {
+            return true;
+        };
+        let after = addr.get(at + 1..).unwrap_or_default();
+        if let Some((text, passes)) = self.last
+            && text == after
+        {
+            return passes;
+        }
+        let passes = domain_lower(addr).is_none_or(|d| d.is_empty() || t.is_verified_domain(&d));
+        self.last = Some((after, passes));
+        passes
+    }
+}
+
 impl Rule for ProxyAddressUnverifiedDomain {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -55,7 +86,7 @@ impl Rule for ProxyAddressUnverifiedDomain {
         out.par_extend(
             all_owners_ahead(t, |u| !u.is_guest(), read_ahead)
                 .filter(|o| !matches!(o, Owner::Contact(_)))
-                .flat_map_iter(|o| {
+                .map_init(DomainMemo::default, |memo, o| {
                     let passes = match o {
                         Owner::User(i) => {
                             let d = t.users.items.at(i).upn_domain;
@@ -74,12 +105,12 @@ impl Rule for ProxyAddressUnverifiedDomain {
                         let Some(addr) = smtp_address(raw) else {
                             continue;
                         };
+                        if memo.passes(t, addr) {
+                            continue;
+                        }
                         let Some(d) = domain_lower(addr) else {
                             continue;
                         };
-                        if d.is_empty() || t.is_verified_domain(&d) {
-                            continue;
-                        }
                         bad.push((normalize_address(raw), raw, d));
                     }
                     // The same address twice on the object: one finding, quoting the smallest
@@ -103,7 +134,8 @@ impl Rule for ProxyAddressUnverifiedDomain {
                         );
                     }
                     v
-                }),
+                })
+                .flatten_iter(),
         );
         Ok(())
     }
