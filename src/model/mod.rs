@@ -6,6 +6,7 @@
 
 mod address;
 mod guid;
+mod hot;
 mod intern;
 mod items;
 mod licenses;
@@ -25,6 +26,7 @@ pub use address::{
     proxy_flags, same_address, smtp_address, trim,
 };
 pub use guid::Guid;
+pub use hot::UserHot;
 pub use items::{CHUNK, Items};
 pub use licenses::{LicenseInterner, LicenseRenumber, LicenseSet, LicenseSets};
 pub use loc::Loc;
@@ -534,6 +536,8 @@ pub struct Tenant {
     upn_bits: u32,
     /// Turns away most keys that are no UPN's before the directory is read.
     upn_filter: KeyFilter,
+    /// The packed fields of each user (see [`Tenant::par_users_where`]).
+    user_hot: Items<UserHot>,
 }
 
 use upn_filter::{KeyFilter, directory_bits, top_bits};
@@ -696,8 +700,10 @@ impl Tenant {
             r.members = m;
         }
         upn_index.par_sort_unstable();
-        let ((upn_dir, upn_bits), upn_filter) =
-            rayon::join(|| upn_directory(&upn_index), || KeyFilter::new(&upn_index));
+        let (((upn_dir, upn_bits), upn_filter), user_hot) = rayon::join(
+            || rayon::join(|| upn_directory(&upn_index), || KeyFilter::new(&upn_index)),
+            || hot::hot_table(&p.users.items),
+        );
         Tenant {
             strs: p.strs,
             license_sets: p.license_sets,
@@ -724,6 +730,7 @@ impl Tenant {
             upn_dir,
             upn_bits,
             upn_filter,
+            user_hot,
         }
     }
 

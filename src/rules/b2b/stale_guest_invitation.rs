@@ -58,11 +58,9 @@ impl Rule for StaleGuestInvitation {
         let max_age = cx.option("stale-invitation-days").saturating_mul(DAY);
         let now = cx.now;
         out.par_extend(
-            users
-                .items
-                .par_iter()
-                .filter(|u| u.is(user_flags::PENDING_ACCEPTANCE))
-                .filter_map(|u| {
+            cx.tenant
+                .par_users_where(|h| h.is(user_flags::PENDING_ACCEPTANCE))
+                .filter_map(|(_, u)| {
                     let (since, what) = pending_since(u)?;
                     let age = now.saturating_sub(since);
                     (age > max_age).then_some((u, since, what, age))

@@ -1,4 +1,4 @@
-use crate::model::{AssignedLicense, Guid, Sku, Tenant, user_props};
+use crate::model::{AssignedLicense, Guid, Sku, Tenant, UserHot, user_props};
 use crate::rules::{
     Category, Context, Finding, Object, Outcome, Rule, RuleMeta, Severity, need_collection,
     need_user_prop,
@@ -168,7 +168,13 @@ impl Rule for ConflictingServicePlans {
             .par_iter()
             .map(|licenses| verdict(cx, licenses))
             .collect();
-        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+        let verdicts = &verdicts;
+        let conflicting = move |h: UserHot| {
+            verdicts
+                .get(h.licenses.index())
+                .is_some_and(Option::is_some)
+        };
+        out.par_extend(t.par_users_where(conflicting).filter_map(|(_, u)| {
             let (msg, related, severity) = verdicts.get(u.licenses.index())?.as_ref()?;
             Some(
                 cx.finding(&META, cx.user_obj(u), msg.clone())

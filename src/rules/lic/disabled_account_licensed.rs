@@ -29,11 +29,8 @@ impl Rule for DisabledAccountLicensed {
         need_user_prop(t, user_props::ACCOUNT_ENABLED, "accountEnabled")?;
         need_user_prop(t, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         out.par_extend(
-            t.users
-                .items
-                .par_iter()
-                .filter(|u| !u.is_enabled() && u.is_licensed())
-                .map(|u| {
+            t.par_users_where(|h| !h.is_enabled() && h.is_licensed())
+                .map(|(_, u)| {
                     let mut related = Vec::new();
                     let mut names: Vec<String> = t
                         .licenses(u)

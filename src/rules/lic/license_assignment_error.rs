@@ -63,11 +63,8 @@ impl Rule for LicenseAssignmentError {
             "licenseAssignmentStates",
         )?;
         out.par_extend(
-            t.users
-                .items
-                .par_iter()
-                .filter(|u| !u.license_errors().is_empty())
-                .flat_map_iter(|u| {
+            t.par_users_where(|h| h.has_license_errors())
+                .flat_map_iter(|(_, u)| {
                     // One finding per failed assignment (SKU, direct or assigning group, error
                     // code), in a fixed order; an entry repeated verbatim is reported once.
                     let key = |e: &LicenseError| -> (Option<Guid>, Option<Guid>, String) {

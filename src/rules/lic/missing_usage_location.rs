@@ -21,15 +21,12 @@ impl Rule for MissingUsageLocation {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
-        let users = &cx.tenant.users;
         need_user_prop(cx.tenant, user_props::ASSIGNED_LICENSES, "assignedLicenses")?;
         need_user_prop(cx.tenant, user_props::USAGE_LOCATION, "usageLocation")?;
         out.par_extend(
-            users
-                .items
-                .par_iter()
-                .filter(|u| u.is_licensed() && u.is(user_flags::NO_USAGE_LOCATION))
-                .map(|u| {
+            cx.tenant
+                .par_users_where(|h| h.is_licensed() && h.is(user_flags::NO_USAGE_LOCATION))
+                .map(|(_, u)| {
                     let n = cx.tenant.licenses(u).len();
                     cx.finding(
                         &META,

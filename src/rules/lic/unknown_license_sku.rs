@@ -1,4 +1,4 @@
-use crate::model::{Guid, user_props};
+use crate::model::{Guid, UserHot, user_props};
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
@@ -33,10 +33,9 @@ impl Rule for UnknownLicenseSku {
             .par_iter()
             .map(|licenses| licenses.iter().all(|l| t.sku(l.sku).is_some()))
             .collect();
-        out.par_extend(t.users.items.par_iter().filter_map(|u| {
-            if known.get(u.licenses.index()).is_none_or(|&k| k) {
-                return None;
-            }
+        let known = &known;
+        let unknown_list = move |h: UserHot| known.get(h.licenses.index()).is_some_and(|&k| !k);
+        out.par_extend(t.par_users_where(unknown_list).filter_map(|(_, u)| {
             let mut unknown: Vec<Guid> = t
                 .licenses(u)
                 .iter()

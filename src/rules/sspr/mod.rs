@@ -26,7 +26,9 @@ mod user_unlicensed;
 mod writeback_disabled;
 
 use super::{Context, Rule, Skip, need_collection, need_prop, par_ahead};
-use crate::model::{Enablement, Guid, PasswordResetPolicy, StrRef, Tenant, User, group_props};
+use crate::model::{
+    Enablement, Guid, PasswordResetPolicy, StrRef, Tenant, User, UserHot, group_props,
+};
 use rayon::iter::Either;
 use rayon::prelude::*;
 
@@ -75,21 +77,29 @@ fn counts(u: &User) -> bool {
 }
 
 impl Scope {
-    /// The in-scope users, in parallel.
-    pub(super) fn par_users<'a>(
+    /// The users in scope whose [`UserHot`] passes `keep` (see [`Tenant::par_users_where`]).
+    pub(super) fn par_users_where<'a, F>(
         &'a self,
         t: &'a Tenant,
-    ) -> impl ParallelIterator<Item = &'a User> + 'a {
-        let all = match self.enablement {
-            Enablement::All => Either::Left(t.users.items.par_iter()),
-            Enablement::Selected | Enablement::None => {
-                Either::Right(self.members.par_iter().map(move |&i| t.users.items.at(i)))
-            }
-        };
-        all.filter(|u| counts(u))
+        keep: F,
+    ) -> impl ParallelIterator<Item = &'a User> + 'a
+    where
+        F: Fn(UserHot) -> bool + Sync + Send + Copy + 'a,
+    {
+        match self.enablement {
+            Enablement::All => Either::Left(
+                t.par_users_where(move |h| h.is_enabled() && !h.is_guest() && keep(h))
+                    .map(|(_, u)| u),
+            ),
+            Enablement::Selected | Enablement::None => Either::Right(
+                self.members
+                    .par_iter()
+                    .map(move |&i| t.users.items.at(i))
+                    .filter(move |u| counts(u) && keep(UserHot::of(u))),
+            ),
+        }
     }
 
-    /// The in-scope users with their indexes, in parallel.
     pub(super) fn par_indexed_users<'a>(
         &'a self,
         t: &'a Tenant,
@@ -213,7 +223,10 @@ mod tests {
         let scope = in_scope(&cx).map_err(|s| s.0)?;
         let mut v: Vec<String> = {
             use rayon::prelude::*;
-            scope.par_users(t).map(|u| t.s(u.upn).to_owned()).collect()
+            scope
+                .par_users_where(t, |_| true)
+                .map(|u| t.s(u.upn).to_owned())
+                .collect()
         };
         v.sort();
         Ok(v)

@@ -1,5 +1,5 @@
 use super::in_scope;
-use crate::model::{StrRef, User, prefetch_slice, user_flags, user_props};
+use crate::model::{User, user_flags, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip};
 use rayon::prelude::*;
 
@@ -62,16 +62,6 @@ fn problem(phone: &str) -> Option<&'static str> {
     None
 }
 
-/// The phone numbers of a user that may have a problem: none when the loader found them all
-/// plain (a plain number has none: see the test `a_plain_number_has_no_problem`).
-fn phones(u: &User) -> &[StrRef] {
-    if u.is(user_flags::PLAIN_PHONES) {
-        &[]
-    } else {
-        &u.phones
-    }
-}
-
 fn has_problem(t: &crate::model::Tenant, u: &User) -> bool {
     !u.is(user_flags::PLAIN_PHONES)
         && (problem(t.s(u.mobile_phone())).is_some()
@@ -96,8 +86,7 @@ impl Rule for PhoneFormat {
                 "no object in users has `mobilePhone` or `businessPhones` (add them to the export's $select)".into(),
             ));
         }
-        let far = |u: &User| prefetch_slice(phones(u));
-        let users = scope.par_users_ahead(t, |u| phones(u).iter().copied(), far);
+        let users = scope.par_users_where(t, |h| !h.is(user_flags::PLAIN_PHONES));
         out.par_extend(users.filter(|u| has_problem(t, u)).map(|u| {
             let mut bad: Vec<String> = Vec::new();
             let mobile = t.s(u.mobile_phone());

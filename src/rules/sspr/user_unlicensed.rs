@@ -107,13 +107,13 @@ impl Rule for UserUnlicensed {
                 u8::from(has(cloud)) | u8::from(has(synced)) << 1
             })
             .collect();
+        let qualifies = &qualifies;
         out.par_extend(
             scope
-                .par_users(t)
-                .filter(|u| {
-                    let bit = if u.is_synced() { 2 } else { 1 };
+                .par_users_where(t, move |h| {
+                    let bit = if h.is_synced() { 2 } else { 1 };
                     qualifies
-                        .get(u.licenses.index())
+                        .get(h.licenses.index())
                         .is_some_and(|&q| q & bit == 0)
                 })
                 .map(|u| cx.finding(&META, cx.user_obj(u), message(cx, u))),

@@ -1,4 +1,4 @@
-use crate::model::{Tenant, user_props};
+use crate::model::{Tenant, UserHot, user_props};
 use crate::rules::{
     Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
@@ -56,7 +56,13 @@ impl Rule for FederatedDomainCloudUser {
         let federated = t
             .upn_domains
             .table(|d| !d.is_empty() && t.is_federated_domain(d));
-        out.par_extend(t.users.items.par_iter().filter_map(|u| {
+        let federated = &federated;
+        let cloud_user_in_federated = move |h: UserHot| {
+            !h.is_synced()
+                && !h.is_guest()
+                && federated.get(h.upn_domain.index()) == Some(&Some(true))
+        };
+        out.par_extend(t.par_users_where(cloud_user_in_federated).filter_map(|(_, u)| {
             if u.is_synced() || u.is_guest() || u.upn.is_empty() {
                 return None;
             }

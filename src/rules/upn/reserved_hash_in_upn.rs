@@ -1,7 +1,5 @@
-use crate::model::{User, user_flags, user_props};
-use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop, par_ahead,
-};
+use crate::model::{user_flags, user_props};
+use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_user_prop};
 use rayon::prelude::*;
 
 /// UPN003: a `#` in a UPN other than the guest marker `#EXT#` before the `@`.
@@ -47,12 +45,8 @@ impl Rule for ReservedHashInUpn {
         let t = cx.tenant;
         need_user_prop(t, user_props::UPN, "userPrincipalName")?;
         // Only a UPN with a `#` (the loader's flag) can have a reserved one.
-        let hash = |u: &User| u.is(user_flags::HASH_IN_UPN);
-        let users = par_ahead(t, &t.users.items, move |u| hash(u).then_some(u.upn), |_| ());
+        let users = t.par_users_where(|h| h.is(user_flags::HASH_IN_UPN));
         out.par_extend(users.filter_map(|(_, u)| {
-            if !hash(u) {
-                return None;
-            }
             let upn = t.s(u.upn);
             if !has_reserved_hash(upn) {
                 return None;

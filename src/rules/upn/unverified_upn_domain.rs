@@ -1,6 +1,6 @@
-use crate::model::{UpnDomain, User, user_props};
+use crate::model::{UpnDomain, UserHot, user_props};
 use crate::rules::{
-    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop, par_ahead,
+    Category, Context, Finding, Outcome, Rule, RuleMeta, need_collection, need_user_prop,
 };
 use rayon::prelude::*;
 
@@ -29,22 +29,13 @@ impl Rule for UnverifiedUpnDomain {
         // Each distinct UPN domain judged once (the loader numbered them): whether it is
         // verified. A blank UPN is not judged; one without `@` never is in a verified domain.
         let verified = t.upn_domains.table(|d| t.is_verified_domain(d));
-        let flagged = move |u: &User| match u.upn_domain {
+        let verified = &verified;
+        let flagged = move |h: UserHot| match h.upn_domain {
             UpnDomain::BLANK => false,
             UpnDomain::NO_AT => true,
             d => verified.get(d.index()).is_some_and(|v| *v == Some(false)),
         };
-        let flagged = &flagged;
-        let users = par_ahead(
-            t,
-            &t.users.items,
-            move |u| flagged(u).then_some(u.upn),
-            |_| (),
-        );
-        out.par_extend(users.filter_map(|(_, u)| {
-            if !flagged(u) {
-                return None;
-            }
+        out.par_extend(t.par_users_where(flagged).filter_map(|(_, u)| {
             let upn = t.s(u.upn);
             let shown = crate::ident::addr(upn);
             let message = match t.upn_domains.get(u.upn_domain) {
