@@ -1,10 +1,11 @@
 //! The few fields of a user that rules looking for a few users among all ask first, packed
 //! beside the users: [`UserHot`] and [`Tenant::par_users_where`].
 
-use super::{CHUNK, Items, LicenseSet, Tenant, UpnDomain, User, user_flags};
+use super::{CHUNK, Items, LicenseSet, Registration, Tenant, UpnDomain, User, user_flags};
 use rayon::prelude::*;
 
-/// A user's license list, UPN domain and flags: 12 bytes a user, kept in the same order and
+/// A user's license list, UPN domain and flags, whether it has failed license assignments and
+/// whether the registration details at its position are its own: 12 bytes a user, kept in the same order and
 /// chunks as the users (120 bytes each). A rule that keeps, say, the disabled users with a
 /// license streams 12 MB a million users through the cache instead of 120, and reads only the
 /// users it keeps (see [`Tenant::par_users_where`]).
@@ -14,15 +15,18 @@ pub struct UserHot {
     pub upn_domain: UpnDomain,
     flags: u8,
     license_errors: bool,
+    registration_here: bool,
 }
 
 impl UserHot {
-    pub fn of(u: &User) -> UserHot {
+    /// The record of `u`, whose registration details may be `here` (those at its position).
+    fn of(u: &User, here: Option<&Registration>) -> UserHot {
         UserHot {
             licenses: u.licenses,
             upn_domain: u.upn_domain,
             flags: u.flags(),
             license_errors: !u.license_errors().is_empty(),
+            registration_here: here.is_some_and(|r| r.id == u.id),
         }
     }
     /// As [`User::is`].
@@ -49,20 +53,41 @@ impl UserHot {
     pub fn has_license_errors(self) -> bool {
         self.license_errors
     }
+    /// Whether the registration details at the user's position (the order exports usually
+    /// have) are the user's: then [`Tenant::registration_at`] gives those.
+    pub fn has_registration_here(self) -> bool {
+        self.registration_here
+    }
 }
 
 /// The [`UserHot`] of each user, in the users' chunks.
-pub(super) fn hot_table(users: &Items<User>) -> Items<UserHot> {
+pub(super) fn hot_table(
+    users: &Items<User>,
+    registrations: &Items<Registration>,
+) -> Items<UserHot> {
     Items::from_chunks(
         users
             .chunks()
             .par_iter()
-            .map(|c| c.iter().map(UserHot::of).collect())
+            .enumerate()
+            .map(|(c, users)| {
+                let regs = registrations.chunks().get(c).map_or(&[][..], Vec::as_slice);
+                users
+                    .iter()
+                    .enumerate()
+                    .map(|(j, u)| UserHot::of(u, regs.get(j)))
+                    .collect()
+            })
             .collect(),
     )
 }
 
 impl Tenant {
+    /// The packed record of user number `i`.
+    pub fn user_hot(&self, i: u32) -> UserHot {
+        *self.user_hot.at(i)
+    }
+
     /// The users whose [`UserHot`] passes `keep`, with their numbers, on every core. `keep`
     /// sees the packed fields only, so a user it turns away is never read.
     pub fn par_users_where<'a, F>(
@@ -71,6 +96,18 @@ impl Tenant {
     ) -> impl ParallelIterator<Item = (usize, &'a User)> + 'a
     where
         F: Fn(UserHot) -> bool + Sync + Send + Copy + 'a,
+    {
+        self.par_indexed_users_where(move |_, h| keep(h))
+    }
+
+    /// As [`Tenant::par_users_where`], with the user's number passed to `keep` too (to look
+    /// at what sits at the same position in another collection).
+    pub fn par_indexed_users_where<'a, F>(
+        &'a self,
+        keep: F,
+    ) -> impl ParallelIterator<Item = (usize, &'a User)> + 'a
+    where
+        F: Fn(usize, UserHot) -> bool + Sync + Send + Copy + 'a,
     {
         self.user_hot
             .chunks()
@@ -81,7 +118,7 @@ impl Tenant {
                 hot.iter()
                     .zip(users)
                     .enumerate()
-                    .filter(move |(_, (h, _))| keep(**h))
+                    .filter(move |(j, (h, _))| keep(c * CHUNK + j, **h))
                     .map(move |(j, (_, u))| (c * CHUNK + j, u))
             })
     }
@@ -111,6 +148,11 @@ mod tests {
             assert_eq!(h.is_synced(), u.is_synced());
             assert_eq!(h.has_license_errors(), !u.license_errors().is_empty());
         }
+        for (i, u) in t.users.items.enumerate() {
+            let here = t.registrations.items.get(i).is_some_and(|r| r.id == u.id);
+            assert_eq!(t.user_hot(i as u32).has_registration_here(), here);
+        }
+        assert!((0..t.users.items.len() as u32).any(|i| t.user_hot(i).has_registration_here()));
         let all: Vec<usize> = t.par_users_where(|_| true).map(|(i, _)| i).collect();
         assert_eq!(all, (0..t.users.items.len()).collect::<Vec<_>>());
         let guests: Vec<usize> = t

@@ -702,7 +702,7 @@ impl Tenant {
         upn_index.par_sort_unstable();
         let (((upn_dir, upn_bits), upn_filter), user_hot) = rayon::join(
             || rayon::join(|| upn_directory(&upn_index), || KeyFilter::new(&upn_index)),
-            || hot::hot_table(&p.users.items),
+            || hot::hot_table(&p.users.items, &p.registrations.items),
         );
         Tenant {
             strs: p.strs,

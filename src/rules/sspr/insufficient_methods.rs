@@ -1,5 +1,5 @@
 use super::{in_scope, policy};
-use crate::model::{methods, registration_props};
+use crate::model::{UserHot, methods, registration_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
 use rayon::prelude::*;
 
@@ -79,7 +79,17 @@ impl Rule for InsufficientMethods {
             "methodsRegistered",
         )?;
         let required = p.methods_required.unwrap_or(1).max(1);
-        out.par_extend(scope.par_indexed_users(t).filter_map(|(i, u)| {
+        // A user whose own record sits at its position and has enough methods passes without
+        // being read.
+        let regs = &t.registrations.items;
+        let enough = move |i: usize, h: UserHot| {
+            h.has_registration_here()
+                && regs
+                    .get(i)
+                    .is_some_and(|r| usable_count(r.methods) >= required)
+        };
+        let users = scope.par_indexed_users_where(t, move |i, h| !enough(i, h));
+        out.par_extend(users.filter_map(|(i, u)| {
             let reg = t.registration_at(i, u.id);
             let bits = reg.map_or(0, |r| r.methods);
             let have = usable_count(bits);

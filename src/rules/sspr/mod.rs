@@ -86,33 +86,31 @@ impl Scope {
     where
         F: Fn(UserHot) -> bool + Sync + Send + Copy + 'a,
     {
-        match self.enablement {
-            Enablement::All => Either::Left(
-                t.par_users_where(move |h| h.is_enabled() && !h.is_guest() && keep(h))
-                    .map(|(_, u)| u),
-            ),
-            Enablement::Selected | Enablement::None => Either::Right(
-                self.members
-                    .par_iter()
-                    .map(move |&i| t.users.items.at(i))
-                    .filter(move |u| counts(u) && keep(UserHot::of(u))),
-            ),
-        }
+        self.par_indexed_users_where(t, move |_, h| keep(h))
+            .map(|(_, u)| u)
     }
 
-    pub(super) fn par_indexed_users<'a>(
+    /// The users in scope, with their numbers, whose number and [`UserHot`] pass `keep` (see
+    /// [`Tenant::par_indexed_users_where`]).
+    pub(super) fn par_indexed_users_where<'a, F>(
         &'a self,
         t: &'a Tenant,
-    ) -> impl ParallelIterator<Item = (usize, &'a User)> + 'a {
-        let all = match self.enablement {
-            Enablement::All => Either::Left(t.users.items.par_enumerate()),
+        keep: F,
+    ) -> impl ParallelIterator<Item = (usize, &'a User)> + 'a
+    where
+        F: Fn(usize, UserHot) -> bool + Sync + Send + Copy + 'a,
+    {
+        match self.enablement {
+            Enablement::All => Either::Left(t.par_indexed_users_where(move |i, h| {
+                h.is_enabled() && !h.is_guest() && keep(i, h)
+            })),
             Enablement::Selected | Enablement::None => Either::Right(
                 self.members
                     .par_iter()
-                    .map(move |&i| (i as usize, t.users.items.at(i))),
+                    .map(move |&i| (i as usize, t.users.items.at(i)))
+                    .filter(move |&(i, u)| counts(u) && keep(i, t.user_hot(i as u32))),
             ),
-        };
-        all.filter(|(_, u)| counts(u))
+        }
     }
 
     /// The in-scope users, in parallel, asking for the strings `near(user)` a few users ahead

@@ -1,6 +1,6 @@
 use super::in_scope;
 use super::insufficient_methods::usable_count;
-use crate::model::registration_props;
+use crate::model::{UserHot, registration_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
 use rayon::prelude::*;
 
@@ -50,8 +50,18 @@ impl Rule for RegistrationMissing {
             "methodsRegistered",
         )?;
         let before = out.len();
-        let in_scope = scope.par_indexed_users(t).count();
-        out.par_extend(scope.par_indexed_users(t).filter_map(|(i, u)| {
+        let in_scope = scope.par_users_where(t, |_| true).count();
+        // A user whose own record sits at its position and does not say "not registered"
+        // without a usable method passes without being read.
+        let regs = &t.registrations.items;
+        let fine = move |i: usize, h: UserHot| {
+            h.has_registration_here()
+                && regs.get(i).is_some_and(|r| {
+                    r.sspr_registered != Some(false) || usable_count(r.methods) > 0
+                })
+        };
+        let users = scope.par_indexed_users_where(t, move |i, h| !fine(i, h));
+        out.par_extend(users.filter_map(|(i, u)| {
             // Only a record that says "not registered": a user without a record is SSPR004's.
             let reg = t.registration_at(i, u.id)?;
             if reg.sspr_registered != Some(false) || usable_count(reg.methods) > 0 {
