@@ -112,6 +112,78 @@ pub fn strip(text: &mut String) -> Vec<Span> {
     if !text.contains(START) {
         return Vec::new();
     }
+    let t = text.as_str();
+    let b = t.as_bytes();
+    let piece = |from: usize, to: usize| t.get(from..to).unwrap_or_default();
+    let mut out = String::with_capacity(text.len());
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while let Some((p, start)) = next_mark(b, i) {
+        out.push_str(piece(i, p));
+        i = p + MARK_LEN;
+        if !start {
+            // An end without a start is dropped.
+            continue;
+        }
+        // The tag: the character after the start, whatever it is.
+        let tag = t.get(i..).and_then(|rest| rest.chars().next());
+        i += tag.map_or(0, char::len_utf8);
+        let kind = tag.and_then(Kind::of_tag);
+        let begin = out.len();
+        // The identity, up to the end mark (a start inside it is dropped) or the text's end.
+        loop {
+            match next_mark(b, i) {
+                Some((q, inner_start)) => {
+                    out.push_str(piece(i, q));
+                    i = q + MARK_LEN;
+                    if !inner_start {
+                        break;
+                    }
+                }
+                None => {
+                    out.push_str(piece(i, b.len()));
+                    i = b.len();
+                    break;
+                }
+            }
+        }
+        if let Some(kind) = kind {
+            spans.push(Span {
+                start: u32::try_from(begin).unwrap_or(u32::MAX),
+                end: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                kind,
+            });
+        }
+    }
+    out.push_str(piece(i, b.len()));
+    *text = out;
+    spans
+}
+
+/// [`START`] and [`END`] in UTF-8: `EE 80 80` and `EE 80 81`.
+const MARK_LEN: usize = 3;
+
+/// The next mark at or after byte `from` of UTF-8 text `b`: its position, and whether it is
+/// [`START`] (else [`END`]). `0xEE` only ever starts a character, so the search is by byte.
+fn next_mark(b: &[u8], from: usize) -> Option<(usize, bool)> {
+    let mut at = from;
+    while let Some(k) = memchr::memchr(0xEE, b.get(at..)?) {
+        let p = at + k;
+        match (b.get(p + 1), b.get(p + 2)) {
+            (Some(0x80), Some(0x80)) => return Some((p, true)),
+            (Some(0x80), Some(0x81)) => return Some((p, false)),
+            _ => at = p + 1,
+        }
+    }
+    None
+}
+
+/// The char-by-char `strip` the byte version replaced (kept to test one against the other).
+#[cfg(test)]
+fn strip_by_chars(text: &mut String) -> Vec<Span> {
+    if !text.contains(START) {
+        return Vec::new();
+    }
     let mut out = String::with_capacity(text.len());
     let mut spans = Vec::new();
     let mut chars = text.chars();
@@ -196,6 +268,37 @@ mod tests {
         );
         let r = replace(&s, &spans, |k, t| format!("<{k:?}:{}>", t.len()));
         assert_eq!(r, "user <Address:13> is also <Name:5> (call <Phone:5>)");
+    }
+
+    #[test]
+    fn strips_as_the_char_by_char_version_does() {
+        let parts = [
+            "\u{E000}", "\u{E001}", "a", "n", "p", "x", "é", "\u{E002}", "\u{EE80}", " ", "@",
+        ];
+        // Every string of up to five parts, and some longer ones.
+        let mut cases: Vec<String> = vec![String::new()];
+        let mut frontier = cases.clone();
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &frontier {
+                for p in parts {
+                    next.push(format!("{s}{p}"));
+                }
+            }
+            cases.extend(next.iter().cloned());
+            frontier = next;
+        }
+        cases.push(format!(
+            "user {} is {} and {}",
+            addr("a@b.c"),
+            name("Ann"),
+            phone("+1 2")
+        ));
+        for case in cases {
+            let (mut a, mut b) = (case.clone(), case.clone());
+            let (sa, sb) = (strip(&mut a), strip_by_chars(&mut b));
+            assert_eq!((a, sa), (b, sb), "{case:?}");
+        }
     }
 
     #[test]
