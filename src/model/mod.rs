@@ -35,7 +35,9 @@ pub use prefetch::prefetch_slice;
 pub use source::{Place, Source};
 pub use strs::{Buf, Interners, StrRef, StrSink, Strs};
 pub use upn_domain::{UpnDomain, UpnDomainInterner, UpnDomainRenumber, UpnDomains};
-pub use user::{AssignedLicense, LicenseError, NO_TIME, User, plain_phone, user_flags};
+pub use user::{
+    AssignedLicense, LicenseError, NO_TIME, User, has_reserved_hash, plain_phone, user_flags,
+};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;

@@ -14,8 +14,10 @@ pub mod user_flags {
     /// Every phone number (`mobilePhone`, `businessPhones`) is empty or in the plain form of
     /// [`super::plain_phone`]: a rule that judges numbers need not read them.
     pub const PLAIN_PHONES: u8 = 1 << 4;
-    /// The UPN contains a `#` (the guest marker `#EXT#` or another).
-    pub const HASH_IN_UPN: u8 = 1 << 5;
+    /// The UPN has a `#` other than the guest marker ([`super::has_reserved_hash`], judged
+    /// while loading, with the text at hand: UPN003 then reads only those UPNs, not every
+    /// guest's).
+    pub const RESERVED_HASH_IN_UPN: u8 = 1 << 5;
     /// `usageLocation` is missing, null, empty or only whitespace.
     pub const NO_USAGE_LOCATION: u8 = 1 << 6;
     /// `mail` is the UPN ([`super::same_address`]; both may be absent): a rule that looks
@@ -49,6 +51,24 @@ pub fn plain_phone(p: &str) -> bool {
         }
     }
     !after_space && digits >= 4 && cc + digits <= 15
+}
+
+const MARKER: &str = "#EXT#";
+
+/// Whether `upn` has a `#` outside the single guest marker `#EXT#` (any case) that directly
+/// precedes the last `@`.
+pub fn has_reserved_hash(upn: &str) -> bool {
+    let Some(at) = upn.rfind('@') else {
+        return upn.contains('#');
+    };
+    let (local, domain) = upn.split_at(at);
+    let local = match local.len().checked_sub(MARKER.len()) {
+        Some(cut) if local.is_char_boundary(cut) && local[cut..].eq_ignore_ascii_case(MARKER) => {
+            &local[..cut]
+        }
+        _ => local,
+    };
+    local.contains('#') || domain.contains('#')
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]

@@ -74,8 +74,8 @@ pub fn user(w: WireUser, s: &StrSink, props: &mut u32) -> User {
     {
         flags |= user_flags::NO_USAGE_LOCATION;
     }
-    if hash_in_upn {
-        flags |= user_flags::HASH_IN_UPN;
+    if hash_in_upn && has_reserved_hash(upn_text) {
+        flags |= user_flags::RESERVED_HASH_IN_UPN;
     }
     let mobile = w.mobile_phone.val();
     let business = w.business_phones.val().unwrap_or_default();

@@ -18,24 +18,6 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../rules/UPN003.md"),
 };
 
-const MARKER: &str = "#EXT#";
-
-/// Whether `upn` has a `#` outside the single guest marker `#EXT#` (any case) that directly
-/// precedes the last `@`.
-pub fn has_reserved_hash(upn: &str) -> bool {
-    let Some(at) = upn.rfind('@') else {
-        return upn.contains('#');
-    };
-    let (local, domain) = upn.split_at(at);
-    let local = match local.len().checked_sub(MARKER.len()) {
-        Some(cut) if local.is_char_boundary(cut) && local[cut..].eq_ignore_ascii_case(MARKER) => {
-            &local[..cut]
-        }
-        _ => local,
-    };
-    local.contains('#') || domain.contains('#')
-}
-
 impl Rule for ReservedHashInUpn {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -44,13 +26,10 @@ impl Rule for ReservedHashInUpn {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) -> Outcome {
         let t = cx.tenant;
         need_user_prop(t, user_props::UPN, "userPrincipalName")?;
-        // Only a UPN with a `#` (the loader's flag) can have a reserved one.
-        let users = t.par_users_where(|h| h.is(user_flags::HASH_IN_UPN));
+        // The loader judged each UPN with a `#` ([`crate::model::has_reserved_hash`]).
+        let users = t.par_users_where(|h| h.is(user_flags::RESERVED_HASH_IN_UPN));
         out.par_extend(users.filter_map(|(_, u)| {
             let upn = t.s(u.upn);
-            if !has_reserved_hash(upn) {
-                return None;
-            }
             let upn = crate::ident::addr(upn);
             let message = if u.is_synced() {
                 format!(
@@ -67,7 +46,7 @@ impl Rule for ReservedHashInUpn {
 
 #[cfg(test)]
 mod tests {
-    use super::has_reserved_hash as h;
+    use crate::model::has_reserved_hash as h;
 
     #[test]
     fn guest_marker_is_allowed_once_before_at() {
