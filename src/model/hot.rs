@@ -5,10 +5,10 @@ use super::{CHUNK, Items, LicenseSet, Registration, Tenant, UpnDomain, User, use
 use rayon::prelude::*;
 
 /// A user's license list, UPN domain and flags, whether it has failed license assignments and
-/// whether the registration details at its position are its own: 12 bytes a user, kept in the same order and
-/// chunks as the users (120 bytes each). A rule that keeps, say, the disabled users with a
-/// license streams 12 MB a million users through the cache instead of 120, and reads only the
-/// users it keeps (see [`Tenant::par_users_where`]).
+/// whether the registration details at its position are its own: 12 bytes a user, kept in the
+/// same order and chunks as the users (120 bytes each). A rule that keeps, say, the disabled
+/// users with a license streams 12 MB a million users through the cache instead of 120, and
+/// reads only the users it keeps (see [`Tenant::par_users_where`]).
 #[derive(Clone, Copy, Debug)]
 pub struct UserHot {
     pub licenses: LicenseSet,
@@ -127,6 +127,11 @@ impl Tenant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_is_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<UserHot>(), 12);
+    }
 
     #[test]
     fn the_packed_fields_answer_as_the_user_does() {
