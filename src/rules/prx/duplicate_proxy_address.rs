@@ -136,11 +136,10 @@ impl Part {
                 *c += 1;
             }
         }
-        for s in 1..starts.len() {
-            let before = starts.get(s - 1).copied().unwrap_or_default();
-            if let Some(c) = starts.get_mut(s) {
-                *c += before;
-            }
+        let mut sum = 0;
+        for c in &mut starts {
+            sum += *c;
+            *c = sum;
         }
         let mut next = starts.clone();
         let mut ids = vec![0u32; all.len()];

@@ -76,6 +76,11 @@ fn counts(u: &User) -> bool {
     u.is_enabled() && !u.is_guest()
 }
 
+/// [`counts`], from the user's packed record.
+fn counts_hot(h: UserHot) -> bool {
+    h.is_enabled() && !h.is_guest()
+}
+
 impl Scope {
     /// The users in scope whose [`UserHot`] passes `keep` (see [`Tenant::par_users_where`]).
     pub(super) fn par_users_where<'a, F>(
@@ -100,15 +105,14 @@ impl Scope {
     where
         F: Fn(usize, UserHot) -> bool + Sync + Send + Copy + 'a,
     {
+        let keep = move |i: usize, h: UserHot| counts_hot(h) && keep(i, h);
         match self.enablement {
-            Enablement::All => Either::Left(t.par_indexed_users_where(move |i, h| {
-                h.is_enabled() && !h.is_guest() && keep(i, h)
-            })),
+            Enablement::All => Either::Left(t.par_indexed_users_where(keep)),
             Enablement::Selected | Enablement::None => Either::Right(
                 self.members
                     .par_iter()
-                    .map(move |&i| (i as usize, t.users.items.at(i)))
-                    .filter(move |&(i, u)| counts(u) && keep(i, t.user_hot(i as u32))),
+                    .filter(move |&&i| keep(i as usize, t.user_hot(i)))
+                    .map(move |&i| (i as usize, t.users.items.at(i))),
             ),
         }
     }

@@ -63,10 +63,7 @@ impl Rule for FederatedDomainCloudUser {
                 && federated.get(h.upn_domain.index()) == Some(&Some(true))
         };
         out.par_extend(t.par_users_where(cloud_user_in_federated).filter_map(|(_, u)| {
-            if u.is_synced() || u.is_guest() || u.upn.is_empty() {
-                return None;
-            }
-            if federated.get(u.upn_domain.index()) != Some(&Some(true)) {
+            if u.upn.is_empty() {
                 return None;
             }
             let d = t.upn_domains.get(u.upn_domain)?;
