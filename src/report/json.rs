@@ -1,6 +1,6 @@
 //! `--format json`: the report shape of SNAPSHOT.md.
 
-use super::{Report, fingerprint};
+use super::{AHEAD, Report, fingerprint};
 use crate::baseline::Entry;
 use crate::config::Exemption;
 use crate::rules::{Finding, Object, Severity};
@@ -199,7 +199,10 @@ fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
     let mut out = Vec::with_capacity(chunk.len() * 800);
     // Findings come sorted by rule: the escaped fields of the rule at hand.
     let mut rule: Option<(&str, Severity, Vec<u8>, Vec<u8>)> = None;
-    for f in chunk {
+    for (i, f) in chunk.iter().enumerate() {
+        if let Some(ahead) = chunk.get(i + AHEAD) {
+            super::prefetch(ahead);
+        }
         let (head, tail) = match &rule {
             Some((code, sev, head, tail)) if *code == f.rule.code && *sev == f.severity => {
                 (head, tail)

@@ -320,6 +320,23 @@ pub(crate) fn fingerprint_u64(f: &Finding) -> u64 {
     h
 }
 
+/// How many findings ahead a reporter's loop asks for the text of (see [`prefetch`]).
+const AHEAD: usize = 4;
+
+/// Asks the CPU to start loading the text of `f` (a hint, no effect on the output). Each
+/// finding's strings were allocated by whichever rule task made it, so after the sort they lie
+/// anywhere in the heap: the first read of each is a cache miss. Rendering 102k findings as
+/// JSON spent 70 % of its time escaping in the first load of each string; asking a few
+/// findings ahead halved the rendering (27-30 → 14-17 ms).
+fn prefetch(f: &Finding) {
+    use crate::model::prefetch_slice;
+    prefetch_slice(f.message.as_bytes());
+    prefetch_slice(f.object.id.as_bytes());
+    prefetch_slice(f.object.name.as_bytes());
+    prefetch_slice(f.key.as_bytes());
+    prefetch_slice(&f.related);
+}
+
 /// Renders the reports in the chosen format.
 pub fn write(format: Format, reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
