@@ -27,7 +27,7 @@ mod writeback_disabled;
 
 use super::{Context, Rule, Skip, need_collection, need_prop, par_ahead};
 use crate::model::{
-    Enablement, Guid, PasswordResetPolicy, StrRef, Tenant, User, UserHot, group_props,
+    Enablement, Guid, PasswordResetPolicy, StrRef, Tenant, User, UserHot, group_props, user_flags,
 };
 use rayon::iter::Either;
 use rayon::prelude::*;
@@ -71,14 +71,18 @@ pub(super) struct Scope {
     members: Vec<u32>,
 }
 
-/// Whether a user of the scope's population counts: an enabled member (non-guest) account.
+/// The flags of a user of the scope's population that does not count: only enabled member
+/// (non-guest) accounts do. A user and its packed record carry the same flags.
+const NOT_COUNTED: u8 = user_flags::DISABLED | user_flags::GUEST;
+
+/// Whether a user of the scope's population counts (see [`NOT_COUNTED`]).
 fn counts(u: &User) -> bool {
-    u.is_enabled() && !u.is_guest()
+    !u.is(NOT_COUNTED)
 }
 
 /// [`counts`], from the user's packed record.
 fn counts_hot(h: UserHot) -> bool {
-    h.is_enabled() && !h.is_guest()
+    !h.is(NOT_COUNTED)
 }
 
 impl Scope {

@@ -1,5 +1,5 @@
 use super::in_scope;
-use crate::model::{User, user_flags, user_props};
+use crate::model::{user_flags, user_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, Skip};
 use rayon::prelude::*;
 
@@ -62,14 +62,6 @@ fn problem(phone: &str) -> Option<&'static str> {
     None
 }
 
-fn has_problem(t: &crate::model::Tenant, u: &User) -> bool {
-    !u.is(user_flags::PLAIN_PHONES)
-        && (problem(t.s(u.mobile_phone())).is_some()
-            || u.business_phones()
-                .iter()
-                .any(|&p| problem(t.s(p)).is_some()))
-}
-
 impl Rule for PhoneFormat {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -87,7 +79,7 @@ impl Rule for PhoneFormat {
             ));
         }
         let users = scope.par_users_where(t, |h| !h.is(user_flags::PLAIN_PHONES));
-        out.par_extend(users.filter(|u| has_problem(t, u)).map(|u| {
+        out.par_extend(users.filter_map(|u| {
             let mut bad: Vec<String> = Vec::new();
             let mobile = t.s(u.mobile_phone());
             if let Some(why) = problem(mobile) {
@@ -105,7 +97,8 @@ impl Rule for PhoneFormat {
                     ));
                 }
             }
-            cx.finding(&META, cx.user_obj(u), bad.join("; "))
+            // Each number judged once; a user whose numbers all pass has no finding.
+            (!bad.is_empty()).then(|| cx.finding(&META, cx.user_obj(u), bad.join("; ")))
         }));
         Ok(())
     }

@@ -1,6 +1,6 @@
 use super::in_scope;
 use super::insufficient_methods::usable_count;
-use crate::model::{UserHot, registration_props};
+use crate::model::{Registration, UserHot, registration_props};
 use crate::rules::{Category, Context, Finding, Outcome, Rule, RuleMeta, need_prop};
 use rayon::prelude::*;
 
@@ -29,6 +29,11 @@ static META: RuleMeta = RuleMeta {
 /// how many: a registration campaign, not one user at a time.
 const TENANT_SHARE: usize = 10;
 
+/// Whether a record does not say "not registered" without a method usable for password reset.
+fn fine(r: &Registration) -> bool {
+    r.sspr_registered != Some(false) || usable_count(r.methods) > 0
+}
+
 impl Rule for RegistrationMissing {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -54,17 +59,13 @@ impl Rule for RegistrationMissing {
         // A user whose own record sits at its position and does not say "not registered"
         // without a usable method passes without being read.
         let regs = &t.registrations.items;
-        let fine = move |i: usize, h: UserHot| {
-            h.has_registration_here()
-                && regs.get(i).is_some_and(|r| {
-                    r.sspr_registered != Some(false) || usable_count(r.methods) > 0
-                })
-        };
-        let users = scope.par_indexed_users_where(t, move |i, h| !fine(i, h));
+        let passes_here =
+            move |i: usize, h: UserHot| h.has_registration_here() && regs.get(i).is_some_and(fine);
+        let users = scope.par_indexed_users_where(t, move |i, h| !passes_here(i, h));
         out.par_extend(users.filter_map(|(i, u)| {
             // Only a record that says "not registered": a user without a record is SSPR004's.
             let reg = t.registration_at(i, u.id)?;
-            if reg.sspr_registered != Some(false) || usable_count(reg.methods) > 0 {
+            if fine(reg) {
                 return None;
             }
             Some(cx.finding(
