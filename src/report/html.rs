@@ -10,7 +10,7 @@
 //! there has `<` escaped, so it cannot end the block) and builds rows with `textContent`
 //! only. Then every rule's documentation, rendered from `rules/<CODE>.md`.
 
-use super::{Report, by_rule, object_label, plural};
+use super::{AHEAD, Report, by_rule, object_label, plural};
 use crate::rules::{Finding, RuleMeta, Severity, registry};
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::HashMap;
@@ -225,6 +225,9 @@ fn data(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     serde_json::to_writer(&mut w, &types)?;
     w.write_all(b",\"findings\":[")?;
     for (i, f) in findings.iter().enumerate() {
+        if let Some(ahead) = findings.get(i + AHEAD) {
+            super::prefetch(ahead);
+        }
         if i > 0 {
             w.write_all(b",")?;
         }
