@@ -238,7 +238,7 @@ fn render_chunk(chunk: &[Finding]) -> Vec<u8> {
             out.extend_from_slice(b"\n      ],");
         }
         out.extend_from_slice(b"\n      \"fingerprint\": \"");
-        out.extend_from_slice(&fingerprint_hex(f));
+        out.extend_from_slice(&super::fingerprint_hex(f));
         out.extend_from_slice(tail);
     }
     out
@@ -282,17 +282,6 @@ fn string(out: &mut Vec<u8>, s: &str) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     }
-}
-
-/// [`fingerprint`]'s sixteen hex digits, without allocating.
-fn fingerprint_hex(f: &Finding) -> [u8; 16] {
-    let h = super::fingerprint_u64(f);
-    let mut out = [0u8; 16];
-    for (i, b) in out.iter_mut().enumerate() {
-        let d = ((h >> (60 - 4 * i)) & 15) as u8;
-        *b = if d < 10 { b'0' + d } else { b'a' + d - 10 };
-    }
-    out
 }
 
 #[derive(Serialize)]

@@ -308,6 +308,17 @@ pub fn fingerprint(f: &Finding) -> String {
     format!("{:016x}", fingerprint_u64(f))
 }
 
+/// [`fingerprint`]'s sixteen hex digits, without allocating.
+fn fingerprint_hex(f: &Finding) -> [u8; 16] {
+    let h = fingerprint_u64(f);
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        let d = ((h >> (60 - 4 * i)) & 15) as u8;
+        *b = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+    }
+    out
+}
+
 /// The number whose sixteen hex digits are [`fingerprint`].
 pub(crate) fn fingerprint_u64(f: &Finding) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
