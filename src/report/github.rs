@@ -26,16 +26,26 @@ fn command(s: Severity) -> &'static str {
 
 /// A command's message: `%`, CR and LF escaped.
 fn data(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
+    let mut out = Vec::with_capacity(s.len());
+    data_into(&mut out, s);
+    // Only ASCII bytes were replaced, by ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `s` with `%`, CR and LF escaped ([`data`]).
+fn data_into(out: &mut Vec<u8>, s: &str) {
+    let mut rest = s.as_bytes();
+    while let Some(i) = memchr::memchr3(b'%', b'\r', b'\n', rest) {
+        let (head, tail) = rest.split_at(i);
+        out.extend_from_slice(head);
+        out.extend_from_slice(match tail.first() {
+            Some(b'%') => b"%25",
+            Some(b'\r') => b"%0D",
+            _ => b"%0A",
+        });
+        rest = tail.get(1..).unwrap_or_default();
     }
-    out
+    out.extend_from_slice(rest);
 }
 
 /// A property value: as [`data`], and `:` and `,` too.
@@ -63,23 +73,50 @@ fn absolute(path: &Path, cwd: Option<&Path>) -> PathBuf {
     out
 }
 
-/// `file=…,line=…` for a place in a file; empty for standard input.
-fn location(place: Option<Place>, cwd: Option<&Path>) -> String {
+/// Appends `file=…,line=…` for a place in a file (nothing for standard input); `file` is the
+/// place's file as a property, made once per file (see [`File`]).
+fn location<'p>(
+    out: &mut Vec<u8>,
+    place: Option<Place<'p>>,
+    file: &mut File<'p>,
+    cwd: Option<&Path>,
+) {
     let Some(Place {
-        file: Some(file),
+        file: Some(path),
         line,
         column,
         end_line,
         end_column,
     }) = place
     else {
-        return String::new();
+        return;
     };
-    let file = property(&absolute(file, cwd).to_string_lossy());
-    if line == end_line {
-        format!("file={file},line={line},col={column},endColumn={end_column},")
+    let file = file.of(path, cwd);
+    // Writing to a Vec cannot fail.
+    let _ = if line == end_line {
+        write!(
+            out,
+            "file={file},line={line},col={column},endColumn={end_column},"
+        )
     } else {
-        format!("file={file},line={line},endLine={end_line},")
+        write!(out, "file={file},line={line},endLine={end_line},")
+    };
+}
+
+/// The last file a finding was placed in, as a `file=` property: a report's findings are in
+/// one file, or a few in a row.
+#[derive(Default)]
+struct File<'p> {
+    last: Option<(&'p Path, String)>,
+}
+
+impl<'p> File<'p> {
+    fn of(&mut self, path: &'p Path, cwd: Option<&Path>) -> &str {
+        if self.last.as_ref().is_none_or(|(p, _)| *p != path) {
+            let s = property(&absolute(path, cwd).to_string_lossy());
+            self.last = Some((path, s));
+        }
+        self.last.as_ref().map_or("", |(_, s)| s)
     }
 }
 
@@ -136,20 +173,32 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         let places = Places::objects(r);
+        let mut file = File::default();
+        // The title of the rule at hand (findings come sorted by rule).
+        let mut title: Option<(&str, String)> = None;
+        let mut line = Vec::new();
         for (i, f) in findings.iter().enumerate() {
-            let mut message = format!("{}\n{}", f.message, object_label(&f.object));
-            for o in &f.related {
-                message.push_str("\nrelated: ");
-                message.push_str(&object_label(o));
+            line.clear();
+            line.extend_from_slice(b"::");
+            line.extend_from_slice(command(f.severity).as_bytes());
+            line.push(b' ');
+            location(&mut line, places.of(i), &mut file, cwd);
+            if title.as_ref().is_none_or(|(code, _)| *code != f.rule.code) {
+                let t = property(&format!("{} {}", f.rule.code, f.rule.name));
+                title = Some((f.rule.code, t));
             }
-            writeln!(
-                w,
-                "::{} {}title={}::{}",
-                command(f.severity),
-                location(places.of(i), cwd),
-                property(&format!("{} {}", f.rule.code, f.rule.name)),
-                data(&message)
-            )?;
+            line.extend_from_slice(b"title=");
+            line.extend_from_slice(title.as_ref().map_or("", |t| &t.1).as_bytes());
+            line.extend_from_slice(b"::");
+            data_into(&mut line, &f.message);
+            line.extend_from_slice(b"%0A");
+            data_into(&mut line, &object_label(&f.object));
+            for o in &f.related {
+                line.extend_from_slice(b"%0Arelated: ");
+                data_into(&mut line, &object_label(o));
+            }
+            line.push(b'\n');
+            w.write_all(&line)?;
         }
     }
     Ok(())
@@ -157,7 +206,7 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{absolute, data, location, property};
+    use super::{File, absolute, data, location, property};
     use crate::model::Place;
     use std::path::{Path, PathBuf};
 
@@ -182,26 +231,41 @@ mod tests {
 
     #[test]
     fn columns_only_on_one_line() {
-        let p = |line, end_line| Place {
-            file: Some(Path::new("/w/u.json")),
+        let p = |file, line, end_line| Place {
+            file: Some(Path::new(file)),
             line,
             column: 3,
             end_line,
             end_column: 9,
         };
+        let mut file = File::default();
+        let mut location = |place| {
+            let mut out = Vec::new();
+            location(&mut out, place, &mut file, None);
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
-            location(Some(p(4, 9)), None),
+            location(Some(p("/w/u.json", 4, 9))),
             "file=/w/u.json,line=4,endLine=9,"
         );
         assert_eq!(
-            location(Some(p(1, 1)), None),
+            location(Some(p("/w/u.json", 1, 1))),
             "file=/w/u.json,line=1,col=3,endColumn=9,"
+        );
+        // Another file, then the first again: each named as itself.
+        assert_eq!(
+            location(Some(p("/w/a:b,c.json", 2, 2))),
+            "file=/w/a%3Ab%2Cc.json,line=2,col=3,endColumn=9,"
+        );
+        assert_eq!(
+            location(Some(p("/w/u.json", 4, 9))),
+            "file=/w/u.json,line=4,endLine=9,"
         );
         let stdin = Place {
             file: None,
-            ..p(1, 1)
+            ..p("/w/u.json", 1, 1)
         };
-        assert_eq!(location(Some(stdin), None), "");
-        assert_eq!(location(None, None), "");
+        assert_eq!(location(Some(stdin)), "");
+        assert_eq!(location(None), "");
     }
 }
