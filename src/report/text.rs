@@ -38,35 +38,66 @@ pub fn write(reports: &[Report], w: &mut dyn Write, color: bool) -> io::Result<(
         if i > 0 {
             writeln!(w)?;
         }
+        // The findings come sorted by rule: the help line of the rule at hand, made once.
+        let mut help: Option<(&str, String)> = None;
+        let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
         for f in &r.result.findings {
             let (s0, s1) = p.sev(f.severity);
-            writeln!(
-                w,
-                "{s0}{}[{}]{s1} {}",
-                f.severity.as_str(),
-                f.rule.code,
-                f.rule.name
-            )?;
-            writeln!(
-                w,
-                "  {d0}-->{d1} {} {} {d0}({}){d1}",
-                f.object.kind.as_str(),
-                f.object.name,
-                f.object.id
-            )?;
-            writeln!(w, "  {}", f.message)?;
-            for o in &f.related {
-                writeln!(
-                    w,
-                    "  {d0}related:{d1} {} {} {d0}({}){d1}",
-                    o.kind.as_str(),
-                    o.name,
-                    o.id
-                )?;
+            if help.as_ref().is_none_or(|(code, _)| *code != f.rule.code) {
+                help = Some((f.rule.code, one_line(f.rule.help())));
             }
-            writeln!(w, "  {d0}help:{d1} {}", one_line(f.rule.help()))?;
-            writeln!(w)?;
+            let help = help.as_ref().map_or("", |h| h.1.as_str());
+            // Each block as one run of bytes (what `writeln!` made of the same parts).
+            let object = |buf: &mut Vec<u8>, head: &str, o: &crate::rules::Object| {
+                for part in [
+                    "  ",
+                    d0,
+                    head,
+                    d1,
+                    " ",
+                    o.kind.as_str(),
+                    " ",
+                    &o.name,
+                    " ",
+                    d0,
+                    "(",
+                    &o.id,
+                    ")",
+                    d1,
+                    "\n",
+                ] {
+                    buf.extend_from_slice(part.as_bytes());
+                }
+            };
+            for part in [
+                s0,
+                f.severity.as_str(),
+                "[",
+                f.rule.code,
+                "]",
+                s1,
+                " ",
+                f.rule.name,
+                "\n",
+            ] {
+                buf.extend_from_slice(part.as_bytes());
+            }
+            object(&mut buf, "-->", &f.object);
+            for part in ["  ", &f.message, "\n"] {
+                buf.extend_from_slice(part.as_bytes());
+            }
+            for o in &f.related {
+                object(&mut buf, "related:", o);
+            }
+            for part in ["  ", d0, "help:", d1, " ", help, "\n\n"] {
+                buf.extend_from_slice(part.as_bytes());
+            }
+            if buf.len() >= 60 << 10 {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
         }
+        w.write_all(&buf)?;
         let exported = r
             .tenant
             .info
