@@ -10,9 +10,9 @@
 //! escaped as the runner reads them (`%`, CR and LF everywhere; `:` and `,` in properties), so
 //! tenant text can never end a command or start another.
 
-use super::{ExemptionState, Places, Report, object_label, plural};
+use super::{ExemptionState, Places, Report, plural};
 use crate::model::Place;
-use crate::rules::Severity;
+use crate::rules::{Object, Severity};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -46,6 +46,17 @@ fn data_into(out: &mut Vec<u8>, s: &str) {
         rest = tail.get(1..).unwrap_or_default();
     }
     out.extend_from_slice(rest);
+}
+
+/// Appends [`object_label`](super::object_label) of `o` as [`data`], part by part (an escape is one byte: escaping
+/// the parts is escaping the whole).
+fn label_into(out: &mut Vec<u8>, o: &Object) {
+    data_into(out, o.kind.as_str());
+    out.push(b' ');
+    data_into(out, &o.name);
+    out.extend_from_slice(b" (");
+    data_into(out, &o.id);
+    out.push(b')');
 }
 
 /// A property value: as [`data`], and `:` and `,` too.
@@ -192,10 +203,10 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
             line.extend_from_slice(b"::");
             data_into(&mut line, &f.message);
             line.extend_from_slice(b"%0A");
-            data_into(&mut line, &object_label(&f.object));
+            label_into(&mut line, &f.object);
             for o in &f.related {
                 line.extend_from_slice(b"%0Arelated: ");
-                data_into(&mut line, &object_label(o));
+                label_into(&mut line, o);
             }
             line.push(b'\n');
             w.write_all(&line)?;
