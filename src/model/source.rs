@@ -117,6 +117,14 @@ impl Tenant {
 /// The offset of the last byte of the JSON value that starts at `start` (its closing bracket
 /// or quote; the last byte of a number or literal); the end of `text` if it is not closed.
 fn value_end(text: &[u8], start: usize) -> usize {
+    if let Some(b'{' | b'[') = text.get(start) {
+        return container_end(text, start);
+    }
+    scalar_end(text, start)
+}
+
+/// [`value_end`] of any value, one byte at a time (jumping through strings with memchr).
+fn scalar_end(text: &[u8], start: usize) -> usize {
     let last = text.len().saturating_sub(1);
     let Some(rest) = text.get(start..) else {
         return last;
@@ -164,6 +172,126 @@ fn value_end(text: &[u8], start: usize) -> usize {
         }
     }
     last
+}
+
+/// [`value_end`] of an object or array (`text[start]` is `{` or `[`), 64 bytes at a time: the
+/// quotes of a block with no backslash toggle "in a string" by a prefix XOR of their bits, and
+/// only the brackets outside strings are looked at one by one. A block with a backslash, or
+/// that starts just after one, goes byte by byte, as does the tail under 64 bytes.
+fn container_end(text: &[u8], start: usize) -> usize {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut i = start;
+    while let Some(block) = text.get(i..i + 64) {
+        let [quote, backslash, open, close] = masks(block);
+        if backslash != 0 || escaped {
+            for (k, &b) in block.iter().enumerate() {
+                if step(b, &mut depth, &mut in_string, &mut escaped) {
+                    return i + k;
+                }
+            }
+        } else {
+            // Bit k: inside a string after byte k (an opening quote counts as inside, its
+            // closing quote as outside).
+            let mut inside = prefix_xor(quote);
+            if in_string {
+                inside = !inside;
+            }
+            let mut brackets = (open | close) & !inside;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros() as usize;
+                if open >> k & 1 == 1 {
+                    depth += 1;
+                } else {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return i + k;
+                    }
+                }
+                brackets &= brackets - 1;
+            }
+            in_string = inside >> 63 == 1;
+        }
+        i += 64;
+    }
+    for (k, &b) in text.get(i..).unwrap_or_default().iter().enumerate() {
+        if step(b, &mut depth, &mut in_string, &mut escaped) {
+            return i + k;
+        }
+    }
+    text.len().saturating_sub(1)
+}
+
+/// One byte of a container's scan: whether it closes the container.
+#[inline]
+fn step(b: u8, depth: &mut usize, in_string: &mut bool, escaped: &mut bool) -> bool {
+    if *in_string {
+        if *escaped {
+            *escaped = false;
+        } else if b == b'\\' {
+            *escaped = true;
+        } else if b == b'"' {
+            *in_string = false;
+        }
+        return false;
+    }
+    match b {
+        b'"' => *in_string = true,
+        b'{' | b'[' => *depth += 1,
+        b'}' | b']' => {
+            *depth = depth.saturating_sub(1);
+            return *depth == 0;
+        }
+        _ => {}
+    }
+    false
+}
+
+/// Bit k of the result: the XOR of bits 0 to k of `x`.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
+}
+
+/// Bit masks of a 64-byte block: its quotes, backslashes, opening and closing brackets.
+#[cfg(target_arch = "x86_64")]
+fn masks(block: &[u8]) -> [u64; 4] {
+    use std::arch::x86_64::*;
+    let mut out = [0u64; 4];
+    for (lane, part) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86_64 target; `part` is 16 readable bytes.
+        let bits = unsafe {
+            let v = _mm_loadu_si128(part.as_ptr().cast());
+            let eq = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8)));
+            [
+                eq(b'"'),
+                eq(b'\\'),
+                eq(b'{') | eq(b'['),
+                eq(b'}') | eq(b']'),
+            ]
+        };
+        for (o, b) in out.iter_mut().zip(bits) {
+            *o |= u64::from(b as u16) << (16 * lane);
+        }
+    }
+    out
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn masks(block: &[u8]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (k, &b) in block.iter().enumerate() {
+        let i = match b {
+            b'"' => 0,
+            b'\\' => 1,
+            b'{' | b'[' => 2,
+            b'}' | b']' => 3,
+            _ => continue,
+        };
+        out[i] |= 1 << k;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -218,6 +346,51 @@ mod tests {
             }
         }
         last
+    }
+
+    #[test]
+    fn long_containers_end_where_the_byte_at_a_time_scan_ends() {
+        // Texts of up to 300 bytes (whole 64-byte blocks with and without backslashes, a
+        // backslash at a block's last byte, strings across blocks), from every bracket.
+        let alphabet = *br#""\{}[], aaaaaaaa"#;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // An escaped quote at every place in a block, the last one included (the next block,
+        // without a backslash, starts escaped).
+        for pad in 0..130 {
+            let mut text = b"{\"".to_vec();
+            text.extend(std::iter::repeat_n(b'a', pad));
+            text.extend_from_slice(b"\\\"");
+            text.extend(std::iter::repeat_n(b'a', 80));
+            text.extend_from_slice(b"\"}, {\"b\": [1]}]");
+            assert_eq!(value_end(&text, 0), value_end_slow(&text, 0), "pad {pad}");
+            assert_eq!(value_end(&text, 0), text.len() - 14, "pad {pad}");
+        }
+        for round in 0..4000 {
+            let len = (next() % 300) as usize;
+            // Half the texts without backslashes, so that whole blocks take the fast path.
+            let text: Vec<u8> = (0..len)
+                .map(
+                    |_| match alphabet[(next() % alphabet.len() as u64) as usize] {
+                        b'\\' if round % 2 == 0 => b'a',
+                        b => b,
+                    },
+                )
+                .collect();
+            for start in (0..text.len()).filter(|&k| matches!(text[k], b'{' | b'[')) {
+                assert_eq!(
+                    value_end(&text, start),
+                    value_end_slow(&text, start),
+                    "{:?} from {start}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
     }
 
     #[test]
