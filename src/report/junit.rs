@@ -13,6 +13,7 @@
 
 use super::{ExemptionState, Report, exemption_note, object_label};
 use crate::rules::{Finding, Object, RuleMeta};
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -123,7 +124,20 @@ fn failure<'a>(source: &'a str, f: &'a Finding, help: &'a str) -> Case<'a> {
 struct Suite<'a> {
     name: String,
     counts: Counts,
-    cases: Box<dyn Iterator<Item = Case<'a>> + 'a>,
+    /// Cases before the findings' (a skipped or passing rule's one case).
+    head: Vec<Case<'a>>,
+    /// The findings, one failing case each.
+    failures: Failures<'a>,
+    /// Cases after them (the exempted findings; all of the exemptions' suite).
+    tail: Box<dyn Iterator<Item = Case<'a>> + 'a>,
+}
+
+/// A rule's findings, the snapshot they are in and the rule's help.
+#[derive(Clone, Copy, Default)]
+struct Failures<'a> {
+    findings: &'a [Finding],
+    source: &'a str,
+    help: &'a str,
 }
 
 /// The suites of `reports`, in the order they are written.
@@ -175,31 +189,32 @@ fn suites<'a>(reports: &'a [Report<'a>]) -> Vec<Suite<'a>> {
             let n = exempted().count();
             counts.tests += n;
             counts.skipped += n;
-            // The rule's help, found in its docs once, not once per finding.
-            let help = meta.help();
-            let source = r.source;
-            let cases = head
-                .into_iter()
-                .chain(mine.iter().map(move |f| failure(source, f, help)))
-                .chain(exempted().map(move |(f, i)| {
-                    let note = ex
-                        .exemptions
-                        .get(*i)
-                        .map(exemption_note)
-                        .unwrap_or_default();
-                    Case {
-                        name: Text::Str(Cow::Owned(object_label(&f.object))),
-                        classname: r.source,
-                        status: Status::Skipped(
-                            Cow::Owned(format!("exempted: {note}")),
-                            Some("exempted"),
-                        ),
-                    }
-                }));
+            let tail = exempted().map(move |(f, i)| {
+                let note = ex
+                    .exemptions
+                    .get(*i)
+                    .map(exemption_note)
+                    .unwrap_or_default();
+                Case {
+                    name: Text::Str(Cow::Owned(object_label(&f.object))),
+                    classname: r.source,
+                    status: Status::Skipped(
+                        Cow::Owned(format!("exempted: {note}")),
+                        Some("exempted"),
+                    ),
+                }
+            });
             out.push(Suite {
                 name: suite_name(meta, r, several),
                 counts,
-                cases: Box::new(cases),
+                head,
+                failures: Failures {
+                    findings: mine,
+                    source: r.source,
+                    // The rule's help, found in its docs once, not once per finding.
+                    help: meta.help(),
+                },
+                tail: Box::new(tail),
             });
         }
         // The exemptions themselves: one case each, failing when expired or stale (exemptions
@@ -239,7 +254,9 @@ fn suites<'a>(reports: &'a [Report<'a>]) -> Vec<Suite<'a>> {
             out.push(Suite {
                 name,
                 counts,
-                cases: Box::new(cases.into_iter()),
+                head: Vec::new(),
+                failures: Failures::default(),
+                tail: Box::new(cases.into_iter()),
             });
         }
     }
@@ -250,79 +267,90 @@ pub fn write(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
     write_suites(suites(reports), w)
 }
 
+/// Failing cases rendered at a time, on every core, in tasks of [`TASK`] (as the JSON report
+/// renders its findings).
+const WINDOW: usize = 8 * 1024;
+const TASK: usize = 1024;
+
 fn write_suites(suites: Vec<Suite>, w: &mut dyn Write) -> io::Result<()> {
     let mut total = Counts::default();
     for s in &suites {
         total += s.counts;
     }
-    let mut x = Xml { w, buf: Vec::new() };
-    x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites")?;
+    let mut x = Buf::default();
+    x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
     x.attr("name", "tenantlint");
     x.counts_attrs(total, true);
-    x.raw_buf(">")?;
+    x.raw(">");
     for s in suites {
-        x.raw("\n    <testsuite")?;
+        x.raw("\n    <testsuite");
         x.attr("name", &s.name);
         x.counts_attrs(s.counts, false);
         if s.counts.tests == 0 {
-            x.raw_buf("/>")?;
+            x.raw("/>");
             continue;
         }
-        x.raw_buf(">")?;
-        for c in s.cases {
-            x.case(&c)?;
+        x.raw(">");
+        for c in s.head {
+            x.case(&c);
         }
-        x.raw("\n    </testsuite>")?;
+        let f = s.failures;
+        for window in f.findings.chunks(WINDOW) {
+            w.write_all(&x.0)?;
+            x.0.clear();
+            let parts: Vec<Vec<u8>> = window
+                .par_chunks(TASK)
+                .map(|chunk| {
+                    let mut b = Buf(Vec::with_capacity(chunk.len() * 700));
+                    for finding in chunk {
+                        b.case(&failure(f.source, finding, f.help));
+                    }
+                    b.0
+                })
+                .collect();
+            for p in parts {
+                w.write_all(&p)?;
+            }
+        }
+        for c in s.tail {
+            x.case(&c);
+            if x.0.len() >= 32 << 10 {
+                w.write_all(&x.0)?;
+                x.0.clear();
+            }
+        }
+        x.raw("\n    </testsuite>");
     }
     // quick-junit's closing line break, then the report's own.
-    x.raw("\n</testsuites>\n\n")?;
-    x.flush()
+    x.raw("\n</testsuites>\n\n");
+    w.write_all(&x.0)
 }
 
-/// The XML writer: elements and attributes into a small buffer, flushed to the output once it
-/// holds a case or more (the output is buffered too: this keeps the calls few).
-struct Xml<'w> {
-    w: &'w mut dyn Write,
-    buf: Vec<u8>,
-}
+/// XML being written: elements and attributes appended to bytes.
+#[derive(Default)]
+struct Buf(Vec<u8>);
 
-impl Xml<'_> {
-    fn raw(&mut self, s: &str) -> io::Result<()> {
-        self.buf.extend_from_slice(s.as_bytes());
-        if self.buf.len() >= 32 << 10 {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    /// `s` into the buffer, without the flush check (the element is not finished).
-    fn raw_buf(&mut self, s: &str) -> io::Result<()> {
-        self.buf.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.w.write_all(&self.buf)?;
-        self.buf.clear();
-        Ok(())
+impl Buf {
+    fn raw(&mut self, s: &str) {
+        self.0.extend_from_slice(s.as_bytes());
     }
 
     /// ` key="value"`, the value cleaned and escaped.
     fn attr(&mut self, key: &str, value: &str) {
-        self.buf.push(b' ');
-        self.buf.extend_from_slice(key.as_bytes());
-        self.buf.extend_from_slice(b"=\"");
-        escape(&mut self.buf, &clean(value));
-        self.buf.push(b'"');
+        self.0.push(b' ');
+        self.raw(key);
+        self.raw("=\"");
+        escape(&mut self.0, &clean(value));
+        self.0.push(b'"');
     }
 
     /// [`Self::attr`] of a [`Text`].
     fn attr_text(&mut self, key: &str, value: &Text) {
-        self.buf.push(b' ');
-        self.buf.extend_from_slice(key.as_bytes());
-        self.buf.extend_from_slice(b"=\"");
+        self.0.push(b' ');
+        self.raw(key);
+        self.raw("=\"");
         self.text(value);
-        self.buf.push(b'"');
+        self.0.push(b'"');
     }
 
     /// `t` cleaned and escaped. Cleaning the joined text is cleaning each part when every part
@@ -332,9 +360,9 @@ impl Xml<'_> {
         let mut plain = true;
         t.each(&mut |p| plain &= is_plain(p));
         if plain {
-            t.each(&mut |p| escape(&mut self.buf, p));
+            t.each(&mut |p| escape(&mut self.0, p));
         } else {
-            escape(&mut self.buf, &clean(&t.joined()));
+            escape(&mut self.0, &clean(&t.joined()));
         }
     }
 
@@ -353,8 +381,8 @@ impl Xml<'_> {
         }
     }
 
-    fn case(&mut self, c: &Case) -> io::Result<()> {
-        self.buf.extend_from_slice(b"\n        <testcase");
+    fn case(&mut self, c: &Case) {
+        self.raw("\n        <testcase");
         self.attr_text("name", &c.name);
         self.attr("classname", c.classname);
         let (tag, message, ty, description) = match &c.status {
@@ -362,23 +390,23 @@ impl Xml<'_> {
             Status::Failure(m, t, d) => ("failure", m, Some(*t), d.as_ref()),
             Status::Skipped(m, t) => ("skipped", m, *t, None),
         };
-        self.buf.extend_from_slice(b">\n            <");
-        self.buf.extend_from_slice(tag.as_bytes());
+        self.raw(">\n            <");
+        self.raw(tag);
         self.attr("message", message);
         if let Some(ty) = ty {
             self.attr("type", ty);
         }
         match description {
             Some(d) => {
-                self.buf.push(b'>');
+                self.0.push(b'>');
                 self.text(d);
-                self.buf.extend_from_slice(b"</");
-                self.buf.extend_from_slice(tag.as_bytes());
-                self.buf.push(b'>');
+                self.raw("</");
+                self.raw(tag);
+                self.0.push(b'>');
             }
-            None => self.buf.extend_from_slice(b"/>"),
+            None => self.raw("/>"),
         }
-        self.raw("\n        </testcase>")
+        self.raw("\n        </testcase>");
     }
 }
 
@@ -447,7 +475,9 @@ mod tests {
         let mut out = quick_junit::Report::new("tenantlint");
         for s in suites {
             let mut suite = TestSuite::new(s.name);
-            for c in s.cases {
+            let f = s.failures;
+            let failures = f.findings.iter().map(|x| failure(f.source, x, f.help));
+            for c in s.head.into_iter().chain(failures).chain(s.tail) {
                 let status = match c.status {
                     Status::Success => TestCaseStatus::success(),
                     Status::Failure(m, t, d) => {
@@ -482,7 +512,11 @@ mod tests {
     /// Suites of every shape (empty, passing, failing with and without a description,
     /// skipped with and without a type) whose strings are `texts`, rotated, in each kind of
     /// [`Text`].
-    fn suites_of<'a>(texts: &'a [String], objects: &'a [Object]) -> Vec<Suite<'a>> {
+    fn suites_of<'a>(
+        texts: &'a [String],
+        objects: &'a [Object],
+        findings: &'a [Finding],
+    ) -> Vec<Suite<'a>> {
         let t = |i: usize| texts[i % texts.len()].as_str();
         let hex = |i: usize| {
             let mut h = [b'0'; 16];
@@ -515,10 +549,27 @@ mod tests {
             for c in &cases {
                 counts += c.counts();
             }
+            // Findings (a window's worth and more for the first suite) between some suites'
+            // cases.
+            let mine = match n % 3 {
+                0 => findings,
+                1 => &findings[..n.min(findings.len())],
+                _ => &[][..],
+            };
+            let tail = cases.split_off(cases.len() / 2);
+            let head = cases;
+            counts.tests += mine.len();
+            counts.failures += mine.len();
             out.push(Suite {
                 name: t(n).to_owned(),
                 counts,
-                cases: Box::new(cases.into_iter()),
+                head,
+                failures: Failures {
+                    findings: mine,
+                    source: t(n + 3),
+                    help: t(n + 4),
+                },
+                tail: Box::new(tail.into_iter()),
             });
         }
         out
@@ -526,6 +577,7 @@ mod tests {
 
     fn same_as_quick_junit(texts: &[String]) {
         use crate::model::ObjKind;
+        use crate::rules::Severity::*;
         let objects: Vec<Object> = (0..texts.len().max(1))
             .map(|i| Object {
                 kind: [ObjKind::User, ObjKind::Group, ObjKind::Application][i % 3],
@@ -533,9 +585,29 @@ mod tests {
                 name: texts.get(i + 1).cloned().unwrap_or_default(),
             })
             .collect();
+        // More than a window of findings for the hand-picked texts.
+        let n = if texts.len() >= 10 {
+            WINDOW + 5
+        } else {
+            texts.len() * 3
+        };
+        let findings: Vec<Finding> = (0..n)
+            .map(|i| Finding {
+                rule: crate::rules::registry()[i % 4].meta(),
+                severity: [Info, Warning, Error][i % 3],
+                object: objects[i % objects.len()].clone(),
+                message: texts
+                    .get(i % texts.len().max(1))
+                    .cloned()
+                    .unwrap_or_default(),
+                related: Vec::new(),
+                key: format!("k{i}"),
+                idents: Vec::new(),
+            })
+            .collect();
         let mut got = Vec::new();
-        write_suites(suites_of(texts, &objects), &mut got).unwrap();
-        let want = reference(suites_of(texts, &objects));
+        write_suites(suites_of(texts, &objects, &findings), &mut got).unwrap();
+        let want = reference(suites_of(texts, &objects, &findings));
         assert_eq!(
             String::from_utf8(got).unwrap(),
             String::from_utf8(want).unwrap()
