@@ -1,6 +1,7 @@
 //! Finding where an object was read from what a report knows of it: its kind and id.
 
 use super::{App, Collection, Guid, IdIndex, Items, Loc, ObjKind, Tenant};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 impl Tenant {
@@ -12,11 +13,14 @@ impl Tenant {
         &self,
         objects: impl IntoIterator<Item = (ObjKind, &'a str)>,
     ) -> Vec<Option<Loc>> {
-        let mut apps: Option<FxHashMap<Guid, u32>> = None;
-        let mut sps: Option<FxHashMap<Guid, u32>> = None;
+        let objects: Vec<(ObjKind, &str)> = objects.into_iter().collect();
+        let asked = |kind| objects.iter().any(|o| o.0 == kind);
+        let apps = asked(ObjKind::Application).then(|| by_id(&self.applications.items));
+        let sps = asked(ObjKind::ServicePrincipal).then(|| by_id(&self.service_principals.items));
+        // Each lookup is a cache miss or two in an index of millions: on every core.
         objects
-            .into_iter()
-            .map(|(kind, id)| {
+            .par_iter()
+            .map(|&(kind, id)| {
                 let guid = || Guid::parse(id);
                 match kind {
                     ObjKind::User => at_index(&self.user_by_id, &self.users, |u| u.id, guid()?),
@@ -32,13 +36,11 @@ impl Tenant {
                         self.domains.locs.get(i as usize).copied()
                     }
                     ObjKind::Application => {
-                        let map = apps.get_or_insert_with(|| by_id(&self.applications.items));
-                        let i = *map.get(&guid()?)?;
+                        let i = *apps.as_ref()?.get(&guid()?)?;
                         self.applications.locs.get(i as usize).copied()
                     }
                     ObjKind::ServicePrincipal => {
-                        let map = sps.get_or_insert_with(|| by_id(&self.service_principals.items));
-                        let i = *map.get(&guid()?)?;
+                        let i = *sps.as_ref()?.get(&guid()?)?;
                         self.service_principals.locs.get(i as usize).copied()
                     }
                     ObjKind::Policy => self
