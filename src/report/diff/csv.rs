@@ -31,7 +31,7 @@ pub fn write(d: &Diff, w: &mut dyn Write) -> io::Result<()> {
         .chain(d.resolved.iter().map(|f| ("resolved", d.old.source, f)));
     for (change, source, f) in rows {
         let cells = finding_cells(source, f);
-        out.write_record(std::iter::once(change).chain(cells.iter().map(String::as_str)))?;
+        out.write_record(std::iter::once(change).chain(cells.iter().map(|c| c.as_ref())))?;
     }
     out.flush()
 }
