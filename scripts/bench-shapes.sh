@@ -94,7 +94,8 @@ for n in $sizes; do
     case $shape in
       gz)
         read -r floor _ < <(measure sh -c 'gzip -dc "$1" >/dev/null' sh "$in")
-        base=$(stat -c %s "$single") ;;
+        # The decompressed size (the single file may have been deleted since the .gz was made).
+        if [ -f "$single" ]; then base=$(stat -c %s "$single"); else base=$(gzip -dc "$in" | wc -c); fi ;;
       pages | pages-readback)
         # The single file and the directory are timed alternately, best of RUNS each (not
         # the pretty row's time from minutes earlier: the neighbours come and go).
