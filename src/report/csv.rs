@@ -37,12 +37,17 @@ pub(super) fn text(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The settings of every CSV report's rows: CRLF rows.
+fn builder() -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.terminator(csv::Terminator::CRLF);
+    b
+}
+
 /// A CSV writer as every CSV report starts: UTF-8 byte order mark (for Excel), CRLF rows.
 pub(super) fn writer(w: &mut dyn Write) -> io::Result<csv::Writer<&mut dyn Write>> {
     w.write_all("\u{feff}".as_bytes())?;
-    Ok(csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(w))
+    Ok(builder().from_writer(w))
 }
 
 /// The cells of a finding read from `source`, in the order of [`HEADER`]'s first ten columns
@@ -76,9 +81,7 @@ const TASK: usize = 1024;
 /// The rows of `rows` (a finding and its exemption note), as [`writer`] writes them after its
 /// byte order mark and header.
 fn rows(source: &str, rows: &[(&Finding, Option<String>)]) -> io::Result<Vec<u8>> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(rows.len() * 300));
+    let mut out = builder().from_writer(Vec::with_capacity(rows.len() * 300));
     for (f, note) in rows {
         let note = text(note.as_deref().unwrap_or(""));
         let cells = finding_cells(source, f);
@@ -160,18 +163,10 @@ mod tests {
             .collect();
         let mut got = Vec::new();
         write_rows(&mut got, "=snap.json", &all).unwrap();
-        let mut one = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        for (f, note) in &all {
-            let note = text(note.as_deref().unwrap_or(""));
-            let cells = finding_cells("=snap.json", f);
-            one.write_record(cells.iter().chain([&note]).map(|c| c.as_bytes()))
-                .unwrap();
-        }
+        let one = rows("=snap.json", &all).unwrap();
         assert_eq!(
             String::from_utf8(got).unwrap(),
-            String::from_utf8(one.into_inner().unwrap()).unwrap()
+            String::from_utf8(one).unwrap()
         );
     }
 }
